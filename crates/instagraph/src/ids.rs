@@ -1,0 +1,163 @@
+//! Typed identifiers.
+//!
+//! Every id the platform hands out is an opaque string. Some older payloads encode ids as JSON
+//! numbers, so every id type deserializes from either form. Ids that must be numeric on the
+//! platform (IG user ids, page ids, media ids) can be checked with [`IgUserId::parse`] and friends
+//! before anything is sent.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+
+/// Deserializes a string or an integer into a `String` (Graph sometimes sends ids as numbers).
+pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        S(String),
+        I(i64),
+        U(u64),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::S(s) => s,
+        Either::I(i) => i.to_string(),
+        Either::U(u) => u.to_string(),
+    })
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, numeric = $numeric:expr, what = $what:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps an id without checking it (ids from the platform are trusted as they are).
+            pub fn new(id: impl Into<String>) -> Self {
+                Self(id.into())
+            }
+
+            /// Checks user input before it is used in a request path.
+            pub fn parse(id: &str) -> Result<Self, crate::Error> {
+                let trimmed = id.trim();
+                let ok = !trimmed.is_empty()
+                    && trimmed.len() <= 64
+                    && if $numeric {
+                        trimmed.bytes().all(|b| b.is_ascii_digit())
+                    } else {
+                        trimmed
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'=')
+                    };
+                if ok {
+                    Ok(Self(trimmed.to_owned()))
+                } else {
+                    Err(crate::Error::invalid_input(
+                        $what,
+                        if $numeric { "a numeric id of at most 64 digits" } else { "an id of at most 64 letters, digits, '_', '-' or '='" },
+                        id,
+                    ))
+                }
+            }
+
+            /// The id as sent to the platform.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                string_or_number(d).map(Self)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An Instagram professional account id (`17841…`), the node of Facebook Login calls and
+    /// `user_id` on Instagram Login.
+    IgUserId, numeric = true, what = "ig_user_id"
+);
+id_type!(
+    /// The app-scoped user id that Instagram Login's `/me` returns as `id`.
+    AppScopedUserId, numeric = true, what = "app_scoped_user_id"
+);
+id_type!(
+    /// A Facebook Page id.
+    PageId, numeric = true, what = "page_id"
+);
+id_type!(
+    /// A Facebook user id.
+    FacebookUserId, numeric = true, what = "facebook_user_id"
+);
+id_type!(
+    /// A published media id.
+    MediaId, numeric = true, what = "media_id"
+);
+id_type!(
+    /// A media container ("media builder") id, as returned by `POST /{ig-user-id}/media`.
+    ContainerId, numeric = true, what = "container_id"
+);
+id_type!(
+    /// A comment id.
+    CommentId, numeric = true, what = "comment_id"
+);
+id_type!(
+    /// A hashtag id (global and static).
+    HashtagId, numeric = true, what = "hashtag_id"
+);
+id_type!(
+    /// An Instagram-scoped user id (IGSID): the `sender.id` of a direct message.
+    Igsid, numeric = true, what = "igsid"
+);
+id_type!(
+    /// A direct message id (`mid`), base64-like.
+    MessageId, numeric = false, what = "message_id"
+);
+id_type!(
+    /// A conversation (thread) id.
+    ConversationId, numeric = false, what = "conversation_id"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_accept_strings_and_numbers() {
+        let a: IgUserId = serde_json::from_str("\"17841400000000001\"").unwrap();
+        let b: IgUserId = serde_json::from_str("17841400000000001").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.as_str(), "17841400000000001");
+    }
+
+    #[test]
+    fn parse_rejects_non_numeric_ids_with_the_field_named() {
+        let err = IgUserId::parse("me/../x").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("ig_user_id"), "{text}");
+        assert!(err.is_before_network());
+        assert!(IgUserId::parse(" 17841400000000001 ").is_ok());
+        assert!(MessageId::parse("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUl").is_ok());
+        assert!(MessageId::parse("a b").is_err());
+    }
+}
