@@ -1,0 +1,160 @@
+//! # instagraph-server
+//!
+//! The long-running Instagraph service. Today it answers health and readiness checks over its
+//! store; the webhook receiver, delivery workers, scheduler, MCP endpoint and Graph proxy are
+//! added here as routes and background tasks, all sharing one [`AppState`].
+//!
+//! [`start`] binds, serves in a background task, and returns a [`RunningServer`] with the bound
+//! address and a shutdown handle, so the CLI and tests drive it the same way.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use instagraph_store::Store;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// What the service needs to run.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Where to listen (`127.0.0.1:0` picks a free port).
+    pub listen: SocketAddr,
+    /// A description of the database for status output (never holds a password).
+    pub db_label: String,
+    /// The Graph base URL the service talks to (the built-in sandbox when no credentials are set).
+    pub graph_base_url: String,
+    /// Whether that base URL is the built-in sandbox.
+    pub sandbox: bool,
+}
+
+/// State shared by every route and worker.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Durable storage.
+    pub store: Arc<dyn Store>,
+    /// The configuration.
+    pub config: ServerConfig,
+}
+
+/// Failures starting the service.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server task failed.
+    #[error("server failed: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// The service's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/", get(index))
+        .with_state(state)
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.health().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(
+                json!({ "status": "ok", "db": "ok", "backend": format!("{:?}", state.store.backend()).to_lowercase() }),
+            ),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "store health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "db": e.to_string() })),
+            )
+        }
+    }
+}
+
+async fn index(State(state): State<AppState>) -> impl IntoResponse {
+    Json(json!({
+        "service": "instagraph",
+        "version": env!("CARGO_PKG_VERSION"),
+        "db": state.config.db_label,
+        "graph_base_url": state.config.graph_base_url,
+        "sandbox": state.config.sandbox,
+        "routes": ["/healthz", "/readyz"],
+    }))
+}
+
+/// A running service.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The bound address.
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// The service's base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections, finishes in-flight requests, and waits for the task.
+    pub async fn shutdown(mut self) -> Result<(), ServerError> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match (&mut self.task).await {
+            Ok(r) => r.map_err(ServerError::Serve),
+            Err(e) => Err(ServerError::Serve(std::io::Error::other(e))),
+        }
+    }
+
+    /// Waits until the server stops by itself (it normally does not).
+    pub async fn wait(mut self) -> Result<(), ServerError> {
+        match (&mut self.task).await {
+            Ok(r) => r.map_err(ServerError::Serve),
+            Err(e) => Err(ServerError::Serve(std::io::Error::other(e))),
+        }
+    }
+}
+
+/// Binds and serves in a background task.
+pub async fn start(state: AppState) -> Result<RunningServer, ServerError> {
+    let addr = state.config.listen;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    let addr = listener.local_addr().map_err(ServerError::Serve)?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let app = router(state);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "instagraph service listening");
+    Ok(RunningServer {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
+}

@@ -1,0 +1,298 @@
+//! The PostgreSQL backend: several service instances share one database (optionally one schema
+//! of it). Migrations serialise on a transaction-scoped advisory lock, so instances starting
+//! together apply each migration exactly once.
+
+use crate::migrate::{self, CREATE_MIGRATIONS_TABLE, Migration};
+use crate::{Backend, Store, StoreError, dsn};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, PgTransaction};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+const B: Backend = Backend::Postgres;
+
+/// The PostgreSQL schema, in order. Add new tables at the end, with the same version and name
+/// as the matching entry of `sqlite::MIGRATIONS`.
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "budget_calls",
+        sql: "CREATE TABLE budget_calls (
+                  id BIGSERIAL PRIMARY KEY,
+                  key TEXT NOT NULL,
+                  at_ms BIGINT NOT NULL
+              );
+              CREATE INDEX budget_calls_at_ms ON budget_calls (at_ms, id);",
+    },
+    Migration {
+        version: 2,
+        name: "kv",
+        sql: "CREATE TABLE kv (
+                  namespace TEXT NOT NULL,
+                  key TEXT NOT NULL,
+                  value TEXT NOT NULL,
+                  updated_at BIGINT NOT NULL,
+                  PRIMARY KEY (namespace, key)
+              );",
+    },
+];
+
+/// The advisory lock taken (per transaction) around schema creation and each migration
+/// ("igstore" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6967_7374_6f72_6500;
+
+/// A store in a PostgreSQL database.
+pub(crate) struct PostgresStore {
+    pool: PgPool,
+    /// Redacted URL, for `Debug`.
+    location: String,
+    schema: Option<String>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("location", &self.location)
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects, creates `schema` if given, migrates, and builds the pool.
+    ///
+    /// `url` is the URL without the `schema` parameter; `original` is what the caller passed
+    /// (used only for redacted messages and scrubbing).
+    pub(crate) async fn open(
+        url: &str,
+        schema: Option<String>,
+        original: &str,
+    ) -> Result<Self, StoreError> {
+        let location = dsn::redact(original);
+        let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::InvalidUrl {
+            url: location.clone(),
+            reason: dsn::scrub(&e.to_string(), original),
+        })?;
+        let connect_err = |e: sqlx::Error| StoreError::Connect {
+            backend: B,
+            url: location.clone(),
+            reason: dsn::scrub(&e.to_string(), original),
+        };
+
+        // One direct connection first: fails fast with the real reason (the pool would retry
+        // a refused connection until its acquire timeout), and runs the setup.
+        let mut conn = options.connect().await.map_err(connect_err)?;
+        let setup = async {
+            if let Some(s) = &schema {
+                create_schema(&mut conn, s).await?;
+                set_search_path(&mut conn, s)
+                    .await
+                    .map_err(StoreError::db(B, "set search_path"))?;
+            }
+            migrate(&mut conn).await
+        }
+        .await;
+        // Closing is best effort; the outcome that matters is the setup's.
+        let _ = conn.close().await;
+        setup?;
+
+        let path: Option<Arc<str>> = schema.as_deref().map(Arc::from);
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                let path = path.clone();
+                Box::pin(async move {
+                    if let Some(s) = path {
+                        set_search_path(conn, &s).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(connect_err)?;
+        Ok(Self {
+            pool,
+            location,
+            schema,
+        })
+    }
+}
+
+/// `SET search_path` to one schema. `schema` was checked by `dsn::valid_identifier`.
+async fn set_search_path(conn: &mut PgConnection, schema: &str) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(AssertSqlSafe(format!("SET search_path TO \"{schema}\"")))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn lock(tx: &mut PgTransaction<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn create_schema(conn: &mut PgConnection, schema: &str) -> Result<(), StoreError> {
+    let run = async {
+        let mut tx = conn.begin().await?;
+        lock(&mut tx).await?;
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+        )))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    };
+    run.await.map_err(StoreError::db(B, "create schema"))
+}
+
+/// Applies every pending migration, each in its own transaction under the advisory lock,
+/// re-checking inside the lock whether another instance applied it meanwhile.
+async fn migrate(conn: &mut PgConnection) -> Result<(), StoreError> {
+    let create = async {
+        let mut tx = conn.begin().await?;
+        lock(&mut tx).await?;
+        sqlx::raw_sql(CREATE_MIGRATIONS_TABLE)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    };
+    create
+        .await
+        .map_err(StoreError::db(B, "create schema_migrations"))?;
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(StoreError::db(B, "read schema_migrations"))?;
+    let known = migrate::latest(MIGRATIONS);
+    if let Some(&max) = applied.iter().max()
+        && max > known
+    {
+        tracing::warn!(
+            database = max,
+            known,
+            "the PostgreSQL store has migrations newer than this build knows"
+        );
+    }
+    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        let run = async {
+            let mut tx = conn.begin().await?;
+            lock(&mut tx).await?;
+            let done: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(m.version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if done.is_none() {
+                sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                    .bind(m.version)
+                    .bind(migrate::now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await
+        };
+        run.await.map_err(|source| StoreError::Migration {
+            backend: B,
+            version: m.version,
+            name: m.name,
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> Backend {
+        B
+    }
+
+    async fn health(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::db(B, "health"))?;
+        Ok(())
+    }
+
+    async fn schema_version(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::db(B, "schema_version"))
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn record_budget_call(&self, key: &str, at_ms: i64) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO budget_calls (key, at_ms) VALUES ($1, $2)")
+            .bind(key)
+            .bind(at_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::db(B, "record_budget_call"))?;
+        Ok(())
+    }
+
+    async fn budget_calls_since(&self, since_ms: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        sqlx::query_as("SELECT key, at_ms FROM budget_calls WHERE at_ms >= $1 ORDER BY at_ms, id")
+            .bind(since_ms)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::db(B, "budget_calls_since"))
+    }
+
+    async fn prune_budget_calls(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM budget_calls WHERE at_ms < $1")
+            .bind(before_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::db(B, "prune_budget_calls"))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn kv_get(
+        &self,
+        namespace: &str,
+        key: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let text: Option<String> =
+            sqlx::query_scalar("SELECT value FROM kv WHERE namespace = $1 AND key = $2")
+                .bind(namespace)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::db(B, "kv_get"))?;
+        crate::decode_value(namespace, key, text)
+    }
+
+    async fn kv_put(
+        &self,
+        namespace: &str,
+        key: &str,
+        value: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO kv (namespace, key, value, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (namespace, key) \
+             DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(namespace)
+        .bind(key)
+        .bind(value.to_string())
+        .bind(migrate::now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::db(B, "kv_put"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,247 @@
+//! The SQLite backend: one database file in WAL mode (or a private in-memory database).
+
+use crate::migrate::{self, CREATE_MIGRATIONS_TABLE, Migration};
+use crate::{Backend, Store, StoreError};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::path::Path;
+use std::time::Duration;
+
+const B: Backend = Backend::Sqlite;
+
+/// The SQLite schema, in order. Add new tables at the end, with the same version and name as
+/// the matching entry of `postgres::MIGRATIONS`.
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "budget_calls",
+        sql: "CREATE TABLE budget_calls (
+                  id INTEGER PRIMARY KEY,
+                  key TEXT NOT NULL,
+                  at_ms BIGINT NOT NULL
+              );
+              CREATE INDEX budget_calls_at_ms ON budget_calls (at_ms, id);",
+    },
+    Migration {
+        version: 2,
+        name: "kv",
+        sql: "CREATE TABLE kv (
+                  namespace TEXT NOT NULL,
+                  key TEXT NOT NULL,
+                  value TEXT NOT NULL,
+                  updated_at BIGINT NOT NULL,
+                  PRIMARY KEY (namespace, key)
+              ) WITHOUT ROWID;",
+    },
+];
+
+/// How long a connection waits for another writer's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A store in one SQLite database.
+pub(crate) struct SqliteStore {
+    pool: SqlitePool,
+    location: String,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file at `path` and migrates it.
+    pub(crate) async fn open_file(path: &Path) -> Result<Self, StoreError> {
+        let location = path.display().to_string();
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Connect {
+                backend: B,
+                url: location.clone(),
+                reason: e.to_string(),
+            })?;
+        Self::ready(pool, location).await
+    }
+
+    /// Opens a private in-memory database on a single connection that is never recycled.
+    pub(crate) async fn open_memory() -> Result<Self, StoreError> {
+        let location = ":memory:".to_owned();
+        let options = SqliteConnectOptions::new()
+            .filename(":memory:")
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Connect {
+                backend: B,
+                url: location.clone(),
+                reason: e.to_string(),
+            })?;
+        Self::ready(pool, location).await
+    }
+
+    async fn ready(pool: SqlitePool, location: String) -> Result<Self, StoreError> {
+        migrate(&pool).await?;
+        Ok(Self { pool, location })
+    }
+}
+
+/// Applies every pending migration, each in its own `BEGIN IMMEDIATE` transaction (so two
+/// processes opening the same file serialise on the write lock and the loser skips).
+async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
+    sqlx::raw_sql(CREATE_MIGRATIONS_TABLE)
+        .execute(pool)
+        .await
+        .map_err(StoreError::db(B, "create schema_migrations"))?;
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::db(B, "read schema_migrations"))?;
+    warn_if_newer(&applied);
+    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        let err = |source| StoreError::Migration {
+            backend: B,
+            version: m.version,
+            name: m.name,
+            source,
+        };
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(err)?;
+        let done: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
+                .bind(m.version)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(err)?;
+        if done.is_none() {
+            sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(err)?;
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+                .bind(m.version)
+                .bind(migrate::now_ms())
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+        }
+        tx.commit().await.map_err(err)?;
+    }
+    Ok(())
+}
+
+fn warn_if_newer(applied: &[i64]) {
+    let known = migrate::latest(MIGRATIONS);
+    if let Some(&max) = applied.iter().max()
+        && max > known
+    {
+        tracing::warn!(
+            database = max,
+            known,
+            "the SQLite store has migrations newer than this build knows"
+        );
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        B
+    }
+
+    async fn health(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::db(B, "health"))?;
+        Ok(())
+    }
+
+    async fn schema_version(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::db(B, "schema_version"))
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn record_budget_call(&self, key: &str, at_ms: i64) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO budget_calls (key, at_ms) VALUES (?, ?)")
+            .bind(key)
+            .bind(at_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::db(B, "record_budget_call"))?;
+        Ok(())
+    }
+
+    async fn budget_calls_since(&self, since_ms: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        sqlx::query_as("SELECT key, at_ms FROM budget_calls WHERE at_ms >= ? ORDER BY at_ms, id")
+            .bind(since_ms)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::db(B, "budget_calls_since"))
+    }
+
+    async fn prune_budget_calls(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM budget_calls WHERE at_ms < ?")
+            .bind(before_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::db(B, "prune_budget_calls"))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn kv_get(
+        &self,
+        namespace: &str,
+        key: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let text: Option<String> =
+            sqlx::query_scalar("SELECT value FROM kv WHERE namespace = ? AND key = ?")
+                .bind(namespace)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::db(B, "kv_get"))?;
+        crate::decode_value(namespace, key, text)
+    }
+
+    async fn kv_put(
+        &self,
+        namespace: &str,
+        key: &str,
+        value: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (namespace, key) \
+             DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(namespace)
+        .bind(key)
+        .bind(value.to_string())
+        .bind(migrate::now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::db(B, "kv_put"))?;
+        Ok(())
+    }
+}
