@@ -425,7 +425,10 @@ impl Client {
         }
     }
 
-    async fn wait_for_budget(&self, class: OperationClass) -> Result<(), Error> {
+    /// Takes a slot from the local budget of `class`, waiting (with tokio's clock) while the
+    /// budget is spent, or failing with [`Error::BudgetExhausted`] when the wait would exceed
+    /// `max_wait_secs`. Every call does this itself; bulk jobs may call it to reserve ahead.
+    pub async fn acquire_budget(&self, class: OperationClass) -> Result<(), Error> {
         let Some(budget) = self.inner.config.budgets.budgets.get(&class).copied() else {
             return Ok(());
         };
@@ -473,12 +476,7 @@ impl Client {
             return Ok(());
         }
         if wait.as_secs() > self.inner.config.budgets.max_wait_secs {
-            return Err(Error::BudgetExhausted {
-                class: "platform".to_owned(),
-                limit: 100,
-                window_secs: 3600,
-                wait_secs: wait.as_secs(),
-            });
+            return Err(Error::Throttled { percent: usage.max_percent(), wait_secs: wait.as_secs() });
         }
         tracing::info!(
             wait_ms = wait.as_millis() as u64,
@@ -550,7 +548,7 @@ impl Client {
     /// Sends a request with pacing, budgets, retries and error mapping.
     pub async fn send(&self, req: Request) -> Result<Response, Error> {
         let url = self.url_for(&req)?;
-        self.wait_for_budget(req.class).await?;
+        self.acquire_budget(req.class).await?;
         let policy = &self.inner.config.retry;
         let mut retry = 0;
         loop {

@@ -312,6 +312,15 @@ pub enum Error {
         /// Seconds until a slot frees up.
         wait_secs: u64,
     },
+    /// The platform's usage headers say the limit is reached; waiting for it would take longer
+    /// than the configured maximum, so the call was not sent.
+    #[error("the platform's usage is at {percent}% (access returns in about {wait_secs} s); not sending until then")]
+    Throttled {
+        /// The highest usage percentage last reported.
+        percent: u32,
+        /// Seconds until the platform expects to accept calls again.
+        wait_secs: u64,
+    },
     /// Pagination stopped because the platform repeated a cursor.
     #[error("pagination loop: the platform returned cursor {0:?} twice")]
     PaginationLoop(String),
@@ -358,7 +367,7 @@ impl Error {
             Error::Transport(e) if e.is_timeout() || e.is_connect() || e.is_request() => {
                 ErrorClass::Retryable
             }
-            Error::BudgetExhausted { .. } => ErrorClass::RateLimited,
+            Error::BudgetExhausted { .. } | Error::Throttled { .. } => ErrorClass::RateLimited,
             Error::Unsupported { .. } => ErrorClass::InvalidRequest,
             _ => ErrorClass::InvalidRequest,
         }
@@ -395,6 +404,9 @@ impl Error {
             Error::Decode { .. } => "The platform's response changed shape: report it with the path named.".to_owned(),
             Error::BudgetExhausted { .. } => {
                 "Wait for the window to roll over, or raise the local budget if your app's real limit is higher.".to_owned()
+            }
+            Error::Throttled { .. } => {
+                "Wait until the platform's usage drops (see `instagraph usage`), or spread the calls over more time.".to_owned()
             }
             Error::PaginationLoop(_) => "Stop paging here; the results so far are complete up to this page.".to_owned(),
         }

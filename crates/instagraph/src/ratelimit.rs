@@ -110,6 +110,8 @@ impl PlatformUsage {
 /// How the client slows down as the platform's usage approaches 100 %.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PacingPolicy {
+    /// Whether to pace at all (off: calls go out and the platform's throttling errors come back).
+    pub enabled: bool,
     /// Below this percentage no delay is added.
     pub start_percent: u32,
     /// The delay added just below 100 %; it grows linearly from `start_percent`.
@@ -119,6 +121,7 @@ pub struct PacingPolicy {
 impl Default for PacingPolicy {
     fn default() -> Self {
         Self {
+            enabled: true,
             start_percent: 80,
             max_delay: Duration::from_secs(30),
         }
@@ -128,6 +131,9 @@ impl Default for PacingPolicy {
 impl PacingPolicy {
     /// The delay to add before the next call, given the last usage. Pure.
     pub fn delay(&self, usage: &PlatformUsage) -> Duration {
+        if !self.enabled {
+            return Duration::ZERO;
+        }
         let regain = usage.regain_minutes();
         if regain > 0 {
             return Duration::from_secs(regain.saturating_mul(60));
@@ -377,6 +383,8 @@ mod tests {
             }],
         );
         assert_eq!(p.delay(&throttled), Duration::from_secs(180));
+        let off = PacingPolicy { enabled: false, ..PacingPolicy::default() };
+        assert_eq!(off.delay(&throttled), Duration::ZERO);
     }
 
     #[test]

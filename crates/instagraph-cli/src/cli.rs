@@ -1,0 +1,141 @@
+//! Command-line grammar.
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The Instagram Platform from the command line: the Graph API (Facebook Login and Instagram
+/// Login), a local sandbox of it, and the Instagraph service.
+#[derive(Debug, Parser)]
+#[command(name = "instagraph", version, propagate_version = true)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Connection settings and output options, each with an environment twin.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Global {
+    /// Config file (TOML) with named accounts [default: ~/.config/instagraph/config.toml].
+    #[arg(long, global = true, env = "INSTAGRAPH_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The account (profile) from the config file to use.
+    #[arg(long, visible_alias = "profile", global = true, env = "INSTAGRAPH_ACCOUNT", value_name = "NAME")]
+    pub account: Option<String>,
+    /// Graph API base URL (point it at the sandbox or a proxy).
+    #[arg(long, global = true, env = "INSTAGRAPH_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Access token.
+    #[arg(long, global = true, env = "INSTAGRAPH_ACCESS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// App secret: every call then carries appsecret_proof (several, comma-separated, for the service).
+    #[arg(long, global = true, env = "INSTAGRAPH_APP_SECRET", hide_env_values = true, value_name = "SECRET")]
+    pub app_secret: Option<String>,
+    /// Login family: facebook (graph.facebook.com) or instagram (graph.instagram.com).
+    #[arg(long, global = true, env = "INSTAGRAPH_LOGIN", value_name = "FAMILY")]
+    pub login: Option<String>,
+    /// IG professional account id (Facebook Login).
+    #[arg(long, global = true, env = "INSTAGRAPH_IG_USER_ID", value_name = "ID")]
+    pub ig_user_id: Option<String>,
+    /// Graph API version [default: v25.0].
+    #[arg(long, global = true, env = "INSTAGRAPH_API_VERSION", value_name = "VERSION")]
+    pub api_version: Option<String>,
+    /// Database: a SQLite path, sqlite:PATH, or postgres://… (keeps local rate budgets).
+    #[arg(long, global = true, env = "INSTAGRAPH_DB", value_name = "DB")]
+    pub db: Option<String>,
+    /// Print exactly one JSON document on stdout (errors as JSON on stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Do not retry failed calls.
+    #[arg(long, global = true)]
+    pub no_retry: bool,
+    /// More logging on stderr (-v, -vv); INSTAGRAPH_LOG takes a full filter.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the local Graph API sandbox (prints one JSON line with its URL and accounts).
+    Sandbox(SandboxArgs),
+    /// Run the Instagraph service (with the built-in sandbox when no credentials are configured).
+    Serve(ServeArgs),
+    /// The profile of the configured account.
+    Me(MeArgs),
+    /// Any Graph call, with auth, appsecret_proof, retries and error mapping applied.
+    Raw(RawArgs),
+    /// The platform's usage figures and our local budgets.
+    Usage(UsageArgs),
+    /// Show the effective configuration (secrets redacted).
+    Config,
+}
+
+/// `instagraph sandbox`.
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Address to bind (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8765")]
+    pub listen: SocketAddr,
+    /// Seed for ids, tokens and traces.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Freeze the sandbox clock (it then moves only through the control API).
+    #[arg(long)]
+    pub frozen: bool,
+    /// App calls per hour before error 4.
+    #[arg(long, default_value_t = 2000)]
+    pub app_budget_per_hour: u32,
+    /// Calls per account per 24 h before error 80002.
+    #[arg(long, default_value_t = 4800)]
+    pub buc_budget_per_day: u32,
+}
+
+/// `instagraph serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address of the service.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Address of the built-in sandbox (used only when no credentials are configured).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub sandbox_listen: SocketAddr,
+}
+
+/// `instagraph me`.
+#[derive(Debug, Args)]
+pub struct MeArgs {
+    /// Fields to ask for (comma-separated); defaults to the profile fields of the family.
+    #[arg(long)]
+    pub fields: Option<String>,
+}
+
+/// `instagraph raw`.
+#[derive(Debug, Args)]
+pub struct RawArgs {
+    /// GET, POST or DELETE.
+    pub method: String,
+    /// Graph path, e.g. /me or /17841…/media?fields=id,caption.
+    pub path: String,
+    /// Parameters as key=value (query for GET/DELETE, form body for POST).
+    #[arg(short = 'p', long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Retry a POST on retryable failures (only if it is idempotent on the platform).
+    #[arg(long)]
+    pub retry_post: bool,
+    /// Local budget the call counts against: messaging, media-upload, user-profile or other.
+    #[arg(long, default_value = "other")]
+    pub class: String,
+}
+
+/// `instagraph usage`.
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// Do not make a call first; show what the local store knows.
+    #[arg(long)]
+    pub no_call: bool,
+}

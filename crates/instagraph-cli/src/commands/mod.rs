@@ -1,0 +1,73 @@
+//! One module per command.
+
+mod me;
+mod raw;
+mod sandbox;
+mod serve;
+mod usage;
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+use anyhow::Result;
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> Result<()> {
+    let ctx = Context::load(cli.global)?;
+    match cli.command {
+        Command::Sandbox(args) => sandbox::run(&ctx, args).await,
+        Command::Serve(args) => serve::run(&ctx, args).await,
+        Command::Me(args) => me::run(&ctx, args).await,
+        Command::Raw(args) => raw::run(&ctx, args).await,
+        Command::Usage(args) => usage::run(&ctx, args).await,
+        Command::Config => show_config(&ctx),
+    }
+}
+
+fn show_config(ctx: &Context) -> Result<()> {
+    let token = ctx.token()?;
+    let login = match token.as_deref() {
+        Some(t) => Some(ctx.login(t)?.to_string()),
+        None => ctx.global.login.clone(),
+    };
+    let value = serde_json::json!({
+        "config_file": ctx.global.config.clone().or_else(crate::config::default_path),
+        "account": ctx.account_name,
+        "login": login,
+        "base_url": ctx.global.base_url,
+        "api_version": ctx.global.api_version.clone().unwrap_or_else(|| instagraph::DEFAULT_API_VERSION.to_owned()),
+        "ig_user_id": ctx.global.ig_user_id,
+        "access_token": token.map(|_| "set (hidden)"),
+        "app_secret": if ctx.app_secrets()?.is_empty() { "not set" } else { "set (hidden)" },
+        "db": ctx.db(),
+        "accounts": ctx.file.accounts.keys().collect::<Vec<_>>(),
+    });
+    if ctx.global.json {
+        crate::output::print_json(&value)
+    } else {
+        crate::output::print_fields(&value);
+        Ok(())
+    }
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,151 @@
+//! Resolves flags, environment and the config file into a client (and a store when asked).
+
+use crate::cli::Global;
+use crate::config::{self, AccountConfig, FileConfig};
+use crate::Refused;
+use anyhow::{Context as _, Result};
+use instagraph::ratelimit::{BudgetConfig, BudgetSink};
+use instagraph::retry::RetryPolicy;
+use instagraph::{ApiVersion, Client, ClientConfig, LoginFamily};
+use instagraph::ids::IgUserId;
+use instagraph_store::{BudgetPersistence, Store};
+use std::sync::Arc;
+
+/// Everything resolved for one invocation.
+pub struct Context {
+    /// The flags.
+    pub global: Global,
+    /// The config file.
+    pub file: FileConfig,
+    /// The selected account's entry (empty when none).
+    pub account_name: Option<String>,
+    account: AccountConfig,
+}
+
+fn refused(msg: impl Into<String>) -> anyhow::Error {
+    Refused(msg.into()).into()
+}
+
+impl Context {
+    /// Loads the config file and selects the account.
+    pub fn load(global: Global) -> Result<Self> {
+        let file = config::load(global.config.as_deref())?;
+        let account_name = global.account.clone().or_else(|| file.default_account.clone());
+        let account = match &account_name {
+            Some(name) => match file.accounts.get(name) {
+                Some(a) => a.clone(),
+                None if global.account.is_some() => {
+                    return Err(refused(format!(
+                        "no account named {name:?} in the config file (known: {})",
+                        file.accounts.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )));
+                }
+                None => AccountConfig::default(),
+            },
+            None => AccountConfig::default(),
+        };
+        Ok(Self { global, file, account_name, account })
+    }
+
+    /// The access token, if any is configured (flag/env first, then the file).
+    pub fn token(&self) -> Result<Option<String>> {
+        if let Some(t) = self.global.token.as_ref().filter(|t| !t.is_empty()) {
+            return Ok(Some(t.clone()));
+        }
+        self.account.access_token.as_deref().map(|t| config::expand_env(t, "access_token")).transpose()
+    }
+
+    /// App secrets (comma-separated in the flag/env for the service; the first signs calls).
+    pub fn app_secrets(&self) -> Result<Vec<String>> {
+        let raw = match &self.global.app_secret {
+            Some(s) => Some(s.clone()),
+            None => self.account.app_secret.as_deref().map(|s| config::expand_env(s, "app_secret")).transpose()?,
+        };
+        Ok(raw
+            .map(|s| s.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
+            .unwrap_or_default())
+    }
+
+    /// The database URL, if configured.
+    pub fn db(&self) -> Option<String> {
+        self.global.db.clone().or_else(|| self.file.db.clone())
+    }
+
+    /// The login family: flag/env, the file, or inferred from the token's prefix.
+    pub fn login(&self, token: &str) -> Result<LoginFamily> {
+        if let Some(l) = self.global.login.as_deref().or(self.account.login.as_deref()) {
+            return l.parse::<LoginFamily>().map_err(|e| refused(e.to_string()));
+        }
+        if token.starts_with("IG") {
+            Ok(LoginFamily::Instagram)
+        } else if token.starts_with("EAA") {
+            Ok(LoginFamily::Facebook)
+        } else {
+            Err(refused("cannot tell the login family from the token: set --login facebook|instagram (INSTAGRAPH_LOGIN)"))
+        }
+    }
+
+    /// The client configuration.
+    pub fn client_config(&self) -> Result<ClientConfig> {
+        let token = self.token()?.ok_or_else(|| {
+            refused("no access token: set --token or INSTAGRAPH_ACCESS_TOKEN (or an account in the config file); `instagraph sandbox` prints test tokens")
+        })?;
+        let login = self.login(&token)?;
+        let mut cfg = ClientConfig::new(login, token);
+        if let Some(url) = self.global.base_url.clone().or_else(|| self.account.base_url.clone()) {
+            cfg = cfg.base_url(url);
+        }
+        if let Some(secret) = self.app_secrets()?.into_iter().next() {
+            cfg = cfg.app_secret(secret);
+        }
+        let version = self
+            .global
+            .api_version
+            .clone()
+            .or_else(|| self.account.api_version.clone())
+            .or_else(|| self.file.api_version.clone());
+        if let Some(v) = version {
+            cfg = cfg.api_version(ApiVersion::parse(&v)?);
+        }
+        if let Some(id) = self.global.ig_user_id.clone().or_else(|| self.account.ig_user_id.clone()) {
+            cfg = cfg.ig_user_id(IgUserId::parse(&id)?);
+        }
+        if self.global.no_retry {
+            cfg = cfg.retry(RetryPolicy::none());
+        }
+        cfg.account = self.account_name.clone();
+        cfg.budgets = BudgetConfig::default();
+        Ok(cfg)
+    }
+
+    /// Opens the store when a database is configured.
+    pub async fn store(&self) -> Result<Option<Arc<dyn Store>>> {
+        match self.db() {
+            Some(url) => Ok(Some(instagraph_store::open(&url).await.context("opening the database")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The client, with budgets restored from and persisted to the store when one is configured.
+    pub async fn client(&self) -> Result<Client> {
+        let cfg = self.client_config()?;
+        let longest_window = cfg.budgets.budgets.values().map(|b| b.window_secs).max().unwrap_or(3600);
+        let mut builder = Client::builder(cfg);
+        if let Some(store) = self.store().await? {
+            let persistence = BudgetPersistence::new(store);
+            let now_ms = jiffless_now_ms();
+            let since = now_ms - i64::try_from(longest_window * 1000).unwrap_or(i64::MAX);
+            builder = builder.restore_budgets(persistence.load(since).await.context("loading rate budgets")?);
+            builder = builder.budget_sink(Arc::new(persistence) as Arc<dyn BudgetSink>);
+        }
+        Ok(builder.build()?)
+    }
+}
+
+/// Now in unix milliseconds.
+pub fn jiffless_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
