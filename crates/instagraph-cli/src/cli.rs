@@ -24,16 +24,34 @@ pub struct Global {
     #[arg(long, global = true, env = "INSTAGRAPH_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// The account (profile) from the config file to use.
-    #[arg(long, visible_alias = "profile", global = true, env = "INSTAGRAPH_ACCOUNT", value_name = "NAME")]
+    #[arg(
+        long,
+        visible_alias = "profile",
+        global = true,
+        env = "INSTAGRAPH_ACCOUNT",
+        value_name = "NAME"
+    )]
     pub account: Option<String>,
     /// Graph API base URL (point it at the sandbox or a proxy).
     #[arg(long, global = true, env = "INSTAGRAPH_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
     /// Access token.
-    #[arg(long, global = true, env = "INSTAGRAPH_ACCESS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    #[arg(
+        long,
+        global = true,
+        env = "INSTAGRAPH_ACCESS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
     pub token: Option<String>,
     /// App secret: every call then carries appsecret_proof (several, comma-separated, for the service).
-    #[arg(long, global = true, env = "INSTAGRAPH_APP_SECRET", hide_env_values = true, value_name = "SECRET")]
+    #[arg(
+        long,
+        global = true,
+        env = "INSTAGRAPH_APP_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
     pub app_secret: Option<String>,
     /// Login family: facebook (graph.facebook.com) or instagram (graph.instagram.com).
     #[arg(long, global = true, env = "INSTAGRAPH_LOGIN", value_name = "FAMILY")]
@@ -42,7 +60,12 @@ pub struct Global {
     #[arg(long, global = true, env = "INSTAGRAPH_IG_USER_ID", value_name = "ID")]
     pub ig_user_id: Option<String>,
     /// Graph API version [default: v25.0].
-    #[arg(long, global = true, env = "INSTAGRAPH_API_VERSION", value_name = "VERSION")]
+    #[arg(
+        long,
+        global = true,
+        env = "INSTAGRAPH_API_VERSION",
+        value_name = "VERSION"
+    )]
     pub api_version: Option<String>,
     /// Database: a SQLite path, sqlite:PATH, or postgres://… (keeps local rate budgets).
     #[arg(long, global = true, env = "INSTAGRAPH_DB", value_name = "DB")]

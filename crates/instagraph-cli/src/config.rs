@@ -4,7 +4,7 @@
 //! the file, then defaults. Secrets in the file may be written as `${ENV_VAR}` so that the file
 //! itself holds none.
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -61,9 +61,13 @@ pub fn load(explicit: Option<&Path>) -> Result<FileConfig> {
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(FileConfig::default());
+        }
         Err(e) => {
-            return Err(crate::Refused(format!("cannot read config file {}: {e}", path.display())).into());
+            return Err(
+                crate::Refused(format!("cannot read config file {}: {e}", path.display())).into(),
+            );
         }
     };
     toml::from_str(&text)
@@ -115,9 +119,17 @@ mod tests {
     fn env_references_expand_or_name_the_missing_variable() {
         // SAFETY: tests in this module touch only this uniquely named variable.
         unsafe { std::env::set_var("INSTAGRAPH_TEST_EXPAND_X", "v") };
-        assert_eq!(expand_env("a${INSTAGRAPH_TEST_EXPAND_X}b", "t").unwrap(), "avb");
-        let err = expand_env("${INSTAGRAPH_TEST_SURELY_UNSET}", "access_token").unwrap_err().to_string();
-        assert!(err.contains("INSTAGRAPH_TEST_SURELY_UNSET") && err.contains("access_token"), "{err}");
+        assert_eq!(
+            expand_env("a${INSTAGRAPH_TEST_EXPAND_X}b", "t").unwrap(),
+            "avb"
+        );
+        let err = expand_env("${INSTAGRAPH_TEST_SURELY_UNSET}", "access_token")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("INSTAGRAPH_TEST_SURELY_UNSET") && err.contains("access_token"),
+            "{err}"
+        );
         assert!(expand_env("${OPEN", "t").is_err());
     }
 }

@@ -1,13 +1,13 @@
 //! Resolves flags, environment and the config file into a client (and a store when asked).
 
+use crate::Refused;
 use crate::cli::Global;
 use crate::config::{self, AccountConfig, FileConfig};
-use crate::Refused;
 use anyhow::{Context as _, Result};
+use instagraph::ids::IgUserId;
 use instagraph::ratelimit::{BudgetConfig, BudgetSink};
 use instagraph::retry::RetryPolicy;
 use instagraph::{ApiVersion, Client, ClientConfig, LoginFamily};
-use instagraph::ids::IgUserId;
 use instagraph_store::{BudgetPersistence, Store};
 use std::sync::Arc;
 
@@ -30,7 +30,10 @@ impl Context {
     /// Loads the config file and selects the account.
     pub fn load(global: Global) -> Result<Self> {
         let file = config::load(global.config.as_deref())?;
-        let account_name = global.account.clone().or_else(|| file.default_account.clone());
+        let account_name = global
+            .account
+            .clone()
+            .or_else(|| file.default_account.clone());
         let account = match &account_name {
             Some(name) => match file.accounts.get(name) {
                 Some(a) => a.clone(),
@@ -44,7 +47,12 @@ impl Context {
             },
             None => AccountConfig::default(),
         };
-        Ok(Self { global, file, account_name, account })
+        Ok(Self {
+            global,
+            file,
+            account_name,
+            account,
+        })
     }
 
     /// The access token, if any is configured (flag/env first, then the file).
@@ -52,17 +60,31 @@ impl Context {
         if let Some(t) = self.global.token.as_ref().filter(|t| !t.is_empty()) {
             return Ok(Some(t.clone()));
         }
-        self.account.access_token.as_deref().map(|t| config::expand_env(t, "access_token")).transpose()
+        self.account
+            .access_token
+            .as_deref()
+            .map(|t| config::expand_env(t, "access_token"))
+            .transpose()
     }
 
     /// App secrets (comma-separated in the flag/env for the service; the first signs calls).
     pub fn app_secrets(&self) -> Result<Vec<String>> {
         let raw = match &self.global.app_secret {
             Some(s) => Some(s.clone()),
-            None => self.account.app_secret.as_deref().map(|s| config::expand_env(s, "app_secret")).transpose()?,
+            None => self
+                .account
+                .app_secret
+                .as_deref()
+                .map(|s| config::expand_env(s, "app_secret"))
+                .transpose()?,
         };
         Ok(raw
-            .map(|s| s.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
+            .map(|s| {
+                s.split(',')
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
@@ -73,7 +95,12 @@ impl Context {
 
     /// The login family: flag/env, the file, or inferred from the token's prefix.
     pub fn login(&self, token: &str) -> Result<LoginFamily> {
-        if let Some(l) = self.global.login.as_deref().or(self.account.login.as_deref()) {
+        if let Some(l) = self
+            .global
+            .login
+            .as_deref()
+            .or(self.account.login.as_deref())
+        {
             return l.parse::<LoginFamily>().map_err(|e| refused(e.to_string()));
         }
         if token.starts_with("IG") {
@@ -81,7 +108,9 @@ impl Context {
         } else if token.starts_with("EAA") {
             Ok(LoginFamily::Facebook)
         } else {
-            Err(refused("cannot tell the login family from the token: set --login facebook|instagram (INSTAGRAPH_LOGIN)"))
+            Err(refused(
+                "cannot tell the login family from the token: set --login facebook|instagram (INSTAGRAPH_LOGIN)",
+            ))
         }
     }
 
@@ -92,7 +121,12 @@ impl Context {
         })?;
         let login = self.login(&token)?;
         let mut cfg = ClientConfig::new(login, token);
-        if let Some(url) = self.global.base_url.clone().or_else(|| self.account.base_url.clone()) {
+        if let Some(url) = self
+            .global
+            .base_url
+            .clone()
+            .or_else(|| self.account.base_url.clone())
+        {
             cfg = cfg.base_url(url);
         }
         if let Some(secret) = self.app_secrets()?.into_iter().next() {
@@ -107,7 +141,12 @@ impl Context {
         if let Some(v) = version {
             cfg = cfg.api_version(ApiVersion::parse(&v)?);
         }
-        if let Some(id) = self.global.ig_user_id.clone().or_else(|| self.account.ig_user_id.clone()) {
+        if let Some(id) = self
+            .global
+            .ig_user_id
+            .clone()
+            .or_else(|| self.account.ig_user_id.clone())
+        {
             cfg = cfg.ig_user_id(IgUserId::parse(&id)?);
         }
         if self.global.no_retry {
@@ -121,7 +160,11 @@ impl Context {
     /// Opens the store when a database is configured.
     pub async fn store(&self) -> Result<Option<Arc<dyn Store>>> {
         match self.db() {
-            Some(url) => Ok(Some(instagraph_store::open(&url).await.context("opening the database")?)),
+            Some(url) => Ok(Some(
+                instagraph_store::open(&url)
+                    .await
+                    .context("opening the database")?,
+            )),
             None => Ok(None),
         }
     }
@@ -129,13 +172,24 @@ impl Context {
     /// The client, with budgets restored from and persisted to the store when one is configured.
     pub async fn client(&self) -> Result<Client> {
         let cfg = self.client_config()?;
-        let longest_window = cfg.budgets.budgets.values().map(|b| b.window_secs).max().unwrap_or(3600);
+        let longest_window = cfg
+            .budgets
+            .budgets
+            .values()
+            .map(|b| b.window_secs)
+            .max()
+            .unwrap_or(3600);
         let mut builder = Client::builder(cfg);
         if let Some(store) = self.store().await? {
             let persistence = BudgetPersistence::new(store);
             let now_ms = jiffless_now_ms();
             let since = now_ms - i64::try_from(longest_window * 1000).unwrap_or(i64::MAX);
-            builder = builder.restore_budgets(persistence.load(since).await.context("loading rate budgets")?);
+            builder = builder.restore_budgets(
+                persistence
+                    .load(since)
+                    .await
+                    .context("loading rate budgets")?,
+            );
             builder = builder.budget_sink(Arc::new(persistence) as Arc<dyn BudgetSink>);
         }
         Ok(builder.build()?)

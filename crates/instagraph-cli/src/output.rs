@@ -61,8 +61,15 @@ pub fn report_error(err: &anyhow::Error, json: bool) -> ExitCode {
         let _ = writeln!(stderr, "error: {msg}");
         let code = value["code"].as_i64().unwrap_or(0);
         if code != 0 {
-            let sub = value["subcode"].as_i64().map(|s| format!("/{s}")).unwrap_or_default();
-            let _ = writeln!(stderr, "  class: {} (code {code}{sub})", value["class"].as_str().unwrap_or(""));
+            let sub = value["subcode"]
+                .as_i64()
+                .map(|s| format!("/{s}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                stderr,
+                "  class: {} (code {code}{sub})",
+                value["class"].as_str().unwrap_or("")
+            );
         } else {
             let _ = writeln!(stderr, "  class: {}", value["class"].as_str().unwrap_or(""));
         }

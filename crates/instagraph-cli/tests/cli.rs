@@ -31,8 +31,11 @@ impl Sandbox {
             .spawn()
             .expect("spawn instagraph sandbox");
         let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-        let line: Value = serde_json::from_str(&first).unwrap_or_else(|e| panic!("not JSON: {first:?}: {e}"));
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let line: Value =
+            serde_json::from_str(&first).unwrap_or_else(|e| panic!("not JSON: {first:?}: {e}"));
         Sandbox { child, line }
     }
 
@@ -41,7 +44,12 @@ impl Sandbox {
     }
 
     fn account(&self, login: &str) -> &Value {
-        self.line["accounts"].as_array().unwrap().iter().find(|a| a["login"] == login).unwrap()
+        self.line["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["login"] == login)
+            .unwrap()
     }
 
     /// `instagraph ARGS` with connection settings for `account` in the environment.
@@ -51,13 +59,22 @@ impl Sandbox {
             .env_remove("INSTAGRAPH_CONFIG")
             .env("XDG_CONFIG_HOME", "/nonexistent/instagraph-test")
             .env("INSTAGRAPH_BASE_URL", self.base_url())
-            .env("INSTAGRAPH_ACCESS_TOKEN", token.unwrap_or(account["access_token"].as_str().unwrap()))
+            .env(
+                "INSTAGRAPH_ACCESS_TOKEN",
+                token.unwrap_or(account["access_token"].as_str().unwrap()),
+            )
             .env("INSTAGRAPH_LOGIN", account["login"].as_str().unwrap())
-            .env("INSTAGRAPH_APP_SECRET", account["app_secret"].as_str().unwrap())
+            .env(
+                "INSTAGRAPH_APP_SECRET",
+                account["app_secret"].as_str().unwrap(),
+            )
             .env_remove("INSTAGRAPH_DB")
             .env_remove("INSTAGRAPH_API_VERSION");
         if account["login"] == "facebook" {
-            cmd.env("INSTAGRAPH_IG_USER_ID", account["ig_user_id"].as_str().unwrap());
+            cmd.env(
+                "INSTAGRAPH_IG_USER_ID",
+                account["ig_user_id"].as_str().unwrap(),
+            );
         } else {
             cmd.env_remove("INSTAGRAPH_IG_USER_ID");
         }
@@ -78,7 +95,14 @@ fn sandbox_prints_one_line_with_url_and_accounts() {
     let accounts = sb.line["accounts"].as_array().unwrap();
     assert!(accounts.len() >= 2);
     for a in accounts {
-        for key in ["name", "login", "ig_user_id", "access_token", "app_id", "app_secret"] {
+        for key in [
+            "name",
+            "login",
+            "ig_user_id",
+            "access_token",
+            "app_id",
+            "app_secret",
+        ] {
             assert!(a[key].is_string(), "account lacks {key}: {a}");
         }
     }
@@ -93,10 +117,14 @@ fn me_json_works_for_both_families() {
         let a = sb.account(login);
         let (code, out, err) = sb.run(a, None, &["me", "--json"]);
         assert_eq!(code, 0, "{login}: {err}");
-        let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{login}: stdout is one JSON document: {e}: {out}"));
+        let v: Value = serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("{login}: stdout is one JSON document: {e}: {out}"));
         assert_eq!(v["username"], a["username"], "{login}");
         let token = a["access_token"].as_str().unwrap();
-        assert!(!out.contains(token) && !err.contains(token), "{login}: token leaked");
+        assert!(
+            !out.contains(token) && !err.contains(token),
+            "{login}: token leaked"
+        );
     }
 }
 
@@ -104,7 +132,10 @@ fn me_json_works_for_both_families() {
 fn expired_token_reports_class_and_fix_with_exit_1() {
     let sb = Sandbox::start();
     let a = sb.account("instagram");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let expired: String = rt.block_on(async {
         let v: Value = reqwest::Client::new()
             .post(format!("{}/_sandbox/tokens", sb.base_url()))
@@ -120,7 +151,8 @@ fn expired_token_reports_class_and_fix_with_exit_1() {
     let (code, out, err) = sb.run(a, Some(&expired), &["me", "--json"]);
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty(), "nothing on stdout on failure: {out}");
-    let e: Value = serde_json::from_str(err.trim()).unwrap_or_else(|x| panic!("stderr is JSON: {x}: {err}"));
+    let e: Value =
+        serde_json::from_str(err.trim()).unwrap_or_else(|x| panic!("stderr is JSON: {x}: {err}"));
     assert_eq!(e["class"], "re-auth");
     assert_eq!(e["code"], 190);
     assert_eq!(e["subcode"], 463);
@@ -130,7 +162,10 @@ fn expired_token_reports_class_and_fix_with_exit_1() {
 
     let (code, _, human) = sb.run(a, Some(&expired), &["me"]);
     assert_eq!(code, 1);
-    assert!(human.contains("class: re-auth (code 190/463)") && human.contains("fix:"), "{human}");
+    assert!(
+        human.contains("class: re-auth (code 190/463)") && human.contains("fix:"),
+        "{human}"
+    );
     assert!(!human.contains(&expired));
 }
 
@@ -152,7 +187,8 @@ fn input_refused_before_the_network_exits_2() {
         let (code, out, err) = sb.run(a, None, &with_json);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(out.is_empty(), "{args:?}");
-        let e: Value = serde_json::from_str(err.trim()).unwrap_or_else(|x| panic!("{args:?}: {x}: {err}"));
+        let e: Value =
+            serde_json::from_str(err.trim()).unwrap_or_else(|x| panic!("{args:?}: {x}: {err}"));
         for key in ["class", "code", "subcode", "message", "fix"] {
             assert!(e.get(key).is_some(), "{args:?}: {key} missing in {e}");
         }
@@ -165,7 +201,10 @@ fn input_refused_before_the_network_exits_2() {
 fn raw_and_usage_against_the_sandbox() {
     let sb = Sandbox::start();
     let a = sb.account("facebook");
-    let path = format!("/{}/media?fields=id&limit=2", a["ig_user_id"].as_str().unwrap());
+    let path = format!(
+        "/{}/media?fields=id&limit=2",
+        a["ig_user_id"].as_str().unwrap()
+    );
     let (code, out, err) = sb.run(a, None, &["raw", "GET", &path, "--json"]);
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
@@ -175,8 +214,18 @@ fn raw_and_usage_against_the_sandbox() {
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert!(v["platform"]["app"]["call_count"].is_number(), "{v}");
-    let classes: Vec<&str> = v["local"].as_array().unwrap().iter().map(|r| r["class"].as_str().unwrap()).collect();
-    assert!(classes.contains(&"messaging") && classes.contains(&"media-upload") && classes.contains(&"user-profile"), "{classes:?}");
+    let classes: Vec<&str> = v["local"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["class"].as_str().unwrap())
+        .collect();
+    assert!(
+        classes.contains(&"messaging")
+            && classes.contains(&"media-upload")
+            && classes.contains(&"user-profile"),
+        "{classes:?}"
+    );
 }
 
 #[test]
@@ -188,7 +237,20 @@ fn usage_budgets_persist_in_the_database_across_runs() {
     let db = db.to_str().unwrap();
     // Two separate processes each spend one user-profile call...
     for _ in 0..2 {
-        let (code, _, err) = sb.run(a, None, &["--db", db, "raw", "GET", "/me", "--class", "user-profile", "--json"]);
+        let (code, _, err) = sb.run(
+            a,
+            None,
+            &[
+                "--db",
+                db,
+                "raw",
+                "GET",
+                "/me",
+                "--class",
+                "user-profile",
+                "--json",
+            ],
+        );
         assert_eq!(code, 0, "{err}");
     }
     // ...and a third process sees both, read back from the store.
@@ -196,7 +258,13 @@ fn usage_budgets_persist_in_the_database_across_runs() {
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["persisted"], true);
-    let row = v["local"].as_array().unwrap().iter().find(|r| r["class"] == "user-profile").unwrap().clone();
+    let row = v["local"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["class"] == "user-profile")
+        .unwrap()
+        .clone();
     assert_eq!(row["used"], 2, "{row}");
     assert_eq!(row["limit"], 200);
     let (code, _, _) = sb.run(a, None, &["raw", "GET", "/me", "--class", "bogus"]);
@@ -208,7 +276,13 @@ fn serve_without_credentials_starts_the_sandbox_and_answers_health() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("svc.db");
     let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--db", db.to_str().unwrap()])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            db.to_str().unwrap(),
+        ])
         .env_remove("INSTAGRAPH_CONFIG")
         .env_remove("INSTAGRAPH_ACCESS_TOKEN")
         .env("XDG_CONFIG_HOME", "/nonexistent/instagraph-test")
@@ -217,19 +291,49 @@ fn serve_without_credentials_starts_the_sandbox_and_answers_health() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let guard = Sandbox { child, line: Value::Null };
-    let line: Value = serde_json::from_str(&first).unwrap_or_else(|e| panic!("not JSON: {first:?}: {e}"));
-    let sandbox_url = line["sandbox"]["base_url"].as_str().expect("built-in sandbox started").to_owned();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let guard = Sandbox {
+        child,
+        line: Value::Null,
+    };
+    let line: Value =
+        serde_json::from_str(&first).unwrap_or_else(|e| panic!("not JSON: {first:?}: {e}"));
+    let sandbox_url = line["sandbox"]["base_url"]
+        .as_str()
+        .expect("built-in sandbox started")
+        .to_owned();
     assert_eq!(line["graph_base_url"], sandbox_url.as_str());
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let http = reqwest::Client::new();
-        let ready: Value = http.get(line["ready_url"].as_str().unwrap()).send().await.unwrap().json().await.unwrap();
+        let ready: Value = http
+            .get(line["ready_url"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(ready["db"], "ok");
-        let token = line["sandbox"]["accounts"][0]["access_token"].as_str().unwrap();
-        let me = http.get(format!("{sandbox_url}/v25.0/me")).bearer_auth(token).send().await.unwrap();
-        assert_eq!(me.status(), 200, "the printed token works against the printed sandbox");
+        let token = line["sandbox"]["accounts"][0]["access_token"]
+            .as_str()
+            .unwrap();
+        let me = http
+            .get(format!("{sandbox_url}/v25.0/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            me.status(),
+            200,
+            "the printed token works against the printed sandbox"
+        );
     });
     assert!(db.exists(), "the SQLite database was created");
     drop(guard);

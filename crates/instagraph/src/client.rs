@@ -476,7 +476,10 @@ impl Client {
             return Ok(());
         }
         if wait.as_secs() > self.inner.config.budgets.max_wait_secs {
-            return Err(Error::Throttled { percent: usage.max_percent(), wait_secs: wait.as_secs() });
+            return Err(Error::Throttled {
+                percent: usage.max_percent(),
+                wait_secs: wait.as_secs(),
+            });
         }
         tracing::info!(
             wait_ms = wait.as_millis() as u64,

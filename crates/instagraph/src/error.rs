@@ -314,7 +314,9 @@ pub enum Error {
     },
     /// The platform's usage headers say the limit is reached; waiting for it would take longer
     /// than the configured maximum, so the call was not sent.
-    #[error("the platform's usage is at {percent}% (access returns in about {wait_secs} s); not sending until then")]
+    #[error(
+        "the platform's usage is at {percent}% (access returns in about {wait_secs} s); not sending until then"
+    )]
     Throttled {
         /// The highest usage percentage last reported.
         percent: u32,

@@ -383,7 +383,10 @@ mod tests {
             }],
         );
         assert_eq!(p.delay(&throttled), Duration::from_secs(180));
-        let off = PacingPolicy { enabled: false, ..PacingPolicy::default() };
+        let off = PacingPolicy {
+            enabled: false,
+            ..PacingPolicy::default()
+        };
         assert_eq!(off.delay(&throttled), Duration::ZERO);
     }
 

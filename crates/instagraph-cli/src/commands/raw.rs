@@ -1,8 +1,8 @@
 //! `instagraph raw METHOD PATH [-p key=value]...`.
 
+use crate::Refused;
 use crate::cli::RawArgs;
 use crate::context::Context;
-use crate::Refused;
 use anyhow::Result;
 use instagraph::ratelimit::OperationClass;
 use instagraph::{Method, RawCall};
@@ -12,7 +12,11 @@ pub async fn run(ctx: &Context, args: RawArgs) -> Result<()> {
         "GET" => Method::GET,
         "POST" => Method::POST,
         "DELETE" => Method::DELETE,
-        other => return Err(Refused(format!("method must be GET, POST or DELETE, got {other:?}")).into()),
+        other => {
+            return Err(
+                Refused(format!("method must be GET, POST or DELETE, got {other:?}")).into(),
+            );
+        }
     };
     let mut params = Vec::with_capacity(args.params.len());
     for p in &args.params {
@@ -24,8 +28,19 @@ pub async fn run(ctx: &Context, args: RawArgs) -> Result<()> {
     let class = OperationClass::ALL
         .into_iter()
         .find(|c| c.as_str() == args.class)
-        .ok_or_else(|| Refused(format!("--class must be messaging, media-upload, user-profile or other, got {:?}", args.class)))?;
-    let call = RawCall { method, path: args.path, params, retry_post: args.retry_post, class };
+        .ok_or_else(|| {
+            Refused(format!(
+                "--class must be messaging, media-upload, user-profile or other, got {:?}",
+                args.class
+            ))
+        })?;
+    let call = RawCall {
+        method,
+        path: args.path,
+        params,
+        retry_post: args.retry_post,
+        class,
+    };
     // Validate before building the client so bad input never needs credentials to be reported.
     let _validated = call.clone().into_request()?;
     let client = ctx.client().await?;

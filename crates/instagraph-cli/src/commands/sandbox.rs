@@ -3,17 +3,23 @@
 use crate::cli::SandboxArgs;
 use crate::context::Context;
 use anyhow::{Context as _, Result};
-use instagraph_sandbox::{spawn, ClockMode, SandboxConfig};
+use instagraph_sandbox::{ClockMode, SandboxConfig, spawn};
 
 pub async fn run(_ctx: &Context, args: SandboxArgs) -> Result<()> {
-    let mut config = if args.frozen { SandboxConfig::deterministic() } else { SandboxConfig::default() };
+    let mut config = if args.frozen {
+        SandboxConfig::deterministic()
+    } else {
+        SandboxConfig::default()
+    };
     config.seed = args.seed;
     config.app_budget_per_hour = args.app_budget_per_hour;
     config.buc_budget_per_day = args.buc_budget_per_day;
     if !args.frozen {
         config.clock = ClockMode::Real;
     }
-    let running = spawn(config, args.listen).await.with_context(|| format!("starting the sandbox on {}", args.listen))?;
+    let running = spawn(config, args.listen)
+        .await
+        .with_context(|| format!("starting the sandbox on {}", args.listen))?;
     let line = serde_json::json!({
         "base_url": running.base_url,
         "control_url": format!("{}/_sandbox", running.base_url),

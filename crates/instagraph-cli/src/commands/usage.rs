@@ -30,13 +30,31 @@ pub async fn run(ctx: &Context, args: UsageArgs) -> Result<()> {
         for e in entries {
             println!(
                 "  BUC {id} {:<10} call_count {}%  total_cputime {}%  total_time {}%  regain in {} min",
-                e.use_case, e.call_count, e.total_cputime, e.total_time, e.estimated_time_to_regain_access
+                e.use_case,
+                e.call_count,
+                e.total_cputime,
+                e.total_time,
+                e.estimated_time_to_regain_access
             );
         }
     }
-    println!("Local budgets{}", if ctx.db().is_some() { " (persisted)" } else { " (this process only: set --db to persist)" });
+    println!(
+        "Local budgets{}",
+        if ctx.db().is_some() {
+            " (persisted)"
+        } else {
+            " (this process only: set --db to persist)"
+        }
+    );
     for row in local {
-        println!("  {:<14} {:>4} / {:<4} per {} s   [{}]", row.class.as_str(), row.used, row.limit, row.window_secs, row.key);
+        println!(
+            "  {:<14} {:>4} / {:<4} per {} s   [{}]",
+            row.class.as_str(),
+            row.used,
+            row.limit,
+            row.window_secs,
+            row.key
+        );
     }
     Ok(())
 }
