@@ -143,8 +143,36 @@ pub(crate) fn window(
     })
 }
 
-/// `{"data":[...],"paging":{...}}` (no `paging` when there is nothing to page).
-pub(crate) fn envelope(data: Vec<Value>, paging: Option<Value>) -> Value {
+/// Serves one page of the edge `edge` over `keys` (in list order): the cursor window with the
+/// default and maximum limits, each key rendered (`None` skips a key that vanished), wrapped in
+/// the `{data, paging}` envelope. Every list endpoint goes through this.
+pub(crate) fn list_edge(
+    salt: u64,
+    edge: &str,
+    keys: &[String],
+    params: &Params,
+    base: &UrlBase,
+    mut render: impl FnMut(&str) -> Option<Result<Value, GraphError>>,
+) -> Result<Value, GraphError> {
+    let w = window(
+        keys,
+        params,
+        base,
+        CursorKey { salt, edge },
+        DEFAULT_LIMIT,
+        MAX_LIMIT,
+    )?;
+    let data = keys
+        .get(w.range.clone())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|k| render(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(envelope(data, w.paging))
+}
+
+/// Wraps items in the `{data, paging}` envelope.
+fn envelope(data: Vec<Value>, paging: Option<Value>) -> Value {
     let mut v = json!({ "data": data });
     if let Some(p) = paging {
         v["paging"] = p;

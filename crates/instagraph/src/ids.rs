@@ -8,20 +8,28 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
+/// A value the platform sends as a string or as an integer (ids, mostly).
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum StringOrNumber {
+    S(String),
+    I(i64),
+    U(u64),
+}
+
+impl From<StringOrNumber> for String {
+    fn from(v: StringOrNumber) -> String {
+        match v {
+            StringOrNumber::S(s) => s,
+            StringOrNumber::I(i) => i.to_string(),
+            StringOrNumber::U(u) => u.to_string(),
+        }
+    }
+}
+
 /// Deserializes a string or an integer into a `String` (Graph sometimes sends ids as numbers).
 pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        S(String),
-        I(i64),
-        U(u64),
-    }
-    Ok(match Either::deserialize(d)? {
-        Either::S(s) => s,
-        Either::I(i) => i.to_string(),
-        Either::U(u) => u.to_string(),
-    })
+    StringOrNumber::deserialize(d).map(String::from)
 }
 
 macro_rules! id_type {

@@ -8,7 +8,7 @@ use crate::auth::{Permission, require_scope};
 use crate::clock::graph_timestamp;
 use crate::errors::GraphError;
 use crate::fields::{self, FieldSel};
-use crate::paging::{self, CursorKey, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::paging;
 use crate::state::{Media, State};
 use crate::types::LoginFamily;
 
@@ -133,26 +133,16 @@ pub(crate) fn list_media(st: &State, ctx: &Ctx, ig_user_id: &str) -> Result<Valu
         .ok_or_else(|| GraphError::unsupported_request(&ctx.method, ig_user_id))?;
     let sel = fields::selection(ctx.fields(), &["id"])?;
     fields::validate(&sel, known_fields(ctx.token.family), "IGMedia")?;
-    let edge = format!("media:{ig_user_id}");
-    let key = CursorKey {
-        salt: st.cursor_salt,
-        edge: &edge,
-    };
-    let w = paging::window(
+    paging::list_edge(
+        st.cursor_salt,
+        &format!("media:{ig_user_id}"),
         &acc.media,
         &ctx.params,
         &ctx.url,
-        key,
-        DEFAULT_LIMIT,
-        MAX_LIMIT,
-    )?;
-    let data = acc
-        .media
-        .get(w.range.clone())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|id| st.media.get(id))
-        .map(|m| render_media(st, ctx.token.family, m, &sel))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(paging::envelope(data, w.paging))
+        |id| {
+            st.media
+                .get(id)
+                .map(|m| render_media(st, ctx.token.family, m, &sel))
+        },
+    )
 }

@@ -7,7 +7,7 @@ use super::user::render_ig_user;
 use crate::auth::{Permission, require_scope};
 use crate::errors::GraphError;
 use crate::fields::{self, FieldSel};
-use crate::paging::{self, CursorKey, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::paging;
 use crate::state::{Page, State};
 use crate::types::LoginFamily;
 
@@ -86,26 +86,12 @@ pub(crate) fn list_accounts(st: &State, ctx: &Ctx, user_id: &str) -> Result<Valu
         .ok_or_else(|| GraphError::unsupported_request(&ctx.method, user_id))?;
     let sel = fields::selection(ctx.fields(), ACCOUNTS_DEFAULT)?;
     fields::validate(&sel, PAGE_FIELDS, "Page")?;
-    let edge = format!("accounts:{user_id}");
-    let key = CursorKey {
-        salt: st.cursor_salt,
-        edge: &edge,
-    };
-    let w = paging::window(
+    paging::list_edge(
+        st.cursor_salt,
+        &format!("accounts:{user_id}"),
         &user.page_ids,
         &ctx.params,
         &ctx.url,
-        key,
-        DEFAULT_LIMIT,
-        MAX_LIMIT,
-    )?;
-    let data = user
-        .page_ids
-        .get(w.range.clone())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|id| st.pages.get(id))
-        .map(|p| render_page(st, p, &sel))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(paging::envelope(data, w.paging))
+        |id| st.pages.get(id).map(|p| render_page(st, p, &sel)),
+    )
 }

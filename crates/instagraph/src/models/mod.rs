@@ -11,16 +11,5 @@ use serde::{Deserialize, Deserializer};
 pub(crate) fn opt_string_or_number<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        S(String),
-        I(i64),
-        U(u64),
-    }
-    Ok(Option::<Either>::deserialize(d)?.map(|e| match e {
-        Either::S(s) => s,
-        Either::I(i) => i.to_string(),
-        Either::U(u) => u.to_string(),
-    }))
+    Ok(Option::<crate::ids::StringOrNumber>::deserialize(d)?.map(String::from))
 }
