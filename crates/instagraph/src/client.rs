@@ -555,7 +555,10 @@ impl Client {
         let policy = &self.inner.config.retry;
         let mut retry = 0;
         loop {
-            self.pace().await?;
+            if retry == 0 {
+                // Before a retry the backoff (which honours the server's hints) already waited.
+                self.pace().await?;
+            }
             let err = match self.attempt(&req, &url).await {
                 Ok(resp) => return Ok(resp),
                 Err(e) => e,
@@ -579,8 +582,6 @@ impl Client {
                 return Err(err);
             };
             tracing::warn!(retry = retry + 1, delay_ms = delay.as_millis() as u64, error = %err, "retrying");
-            // The pacing wait covers usage-header throttling; avoid waiting twice for it.
-            *lock(&self.inner.usage) = (PlatformUsage::default(), 0);
             tokio::time::sleep(delay).await;
             retry += 1;
         }
