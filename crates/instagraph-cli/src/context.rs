@@ -5,7 +5,7 @@ use crate::cli::Global;
 use crate::config::{self, AccountConfig, FileConfig};
 use anyhow::{Context as _, Result};
 use instagraph::ids::IgUserId;
-use instagraph::ratelimit::{BudgetConfig, BudgetSink};
+use instagraph::ratelimit::BudgetSink;
 use instagraph::retry::RetryPolicy;
 use instagraph::{ApiVersion, Client, ClientConfig, LoginFamily};
 use instagraph_store::{BudgetPersistence, Store};
@@ -153,7 +153,6 @@ impl Context {
             cfg = cfg.retry(RetryPolicy::none());
         }
         cfg.account = self.account_name.clone();
-        cfg.budgets = BudgetConfig::default();
         Ok(cfg)
     }
 
@@ -182,7 +181,7 @@ impl Context {
         let mut builder = Client::builder(cfg);
         if let Some(store) = self.store().await? {
             let persistence = BudgetPersistence::new(store);
-            let now_ms = jiffless_now_ms();
+            let now_ms = now_unix_ms();
             let since = now_ms - i64::try_from(longest_window * 1000).unwrap_or(i64::MAX);
             builder = builder.restore_budgets(
                 persistence
@@ -197,7 +196,7 @@ impl Context {
 }
 
 /// Now in unix milliseconds.
-pub fn jiffless_now_ms() -> i64 {
+pub fn now_unix_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

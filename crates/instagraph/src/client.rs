@@ -392,23 +392,22 @@ impl Client {
             let rel = path_and_query
                 .strip_prefix(base_path)
                 .unwrap_or(path_and_query);
-            let mut url = format!("{base}{rel}");
             // Strip secrets carried in the URL: we send our own.
-            if let Some((head, q)) = url.clone().split_once('?') {
-                let kept: Vec<&str> = q
-                    .split('&')
-                    .filter(|p| {
-                        let k = p.split_once('=').map(|(k, _)| k).unwrap_or(p);
-                        k != "access_token" && k != "appsecret_proof"
-                    })
-                    .collect();
-                url = if kept.is_empty() {
-                    head.to_owned()
-                } else {
-                    format!("{head}?{}", kept.join("&"))
-                };
-            }
-            return Ok(url);
+            let Some((path, q)) = rel.split_once('?') else {
+                return Ok(format!("{base}{rel}"));
+            };
+            let kept: Vec<&str> = q
+                .split('&')
+                .filter(|p| {
+                    let k = p.split_once('=').map(|(k, _)| k).unwrap_or(p);
+                    k != "access_token" && k != "appsecret_proof"
+                })
+                .collect();
+            return Ok(if kept.is_empty() {
+                format!("{base}{path}")
+            } else {
+                format!("{base}{path}?{}", kept.join("&"))
+            });
         }
         let path = req.path.trim_start_matches('/');
         if path.split('/').any(|seg| seg == ".." || seg == ".") || path.contains("://") {

@@ -366,11 +366,9 @@ impl Error {
             Error::Graph { class, .. } => *class,
             Error::Http { status, .. } if *status == 429 => ErrorClass::RateLimited,
             Error::Http { status, .. } if *status >= 500 => ErrorClass::Retryable,
-            Error::Transport(e) if e.is_timeout() || e.is_connect() || e.is_request() => {
-                ErrorClass::Retryable
-            }
+            // The same test as `is_retryable`, so the class never promises a retry that won't come.
+            Error::Transport(e) if e.is_timeout() || e.is_connect() => ErrorClass::Retryable,
             Error::BudgetExhausted { .. } | Error::Throttled { .. } => ErrorClass::RateLimited,
-            Error::Unsupported { .. } => ErrorClass::InvalidRequest,
             _ => ErrorClass::InvalidRequest,
         }
     }

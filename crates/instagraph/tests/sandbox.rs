@@ -458,10 +458,15 @@ async fn local_budget_paces_under_a_paused_clock() {
 
 #[tokio::test]
 async fn a_repeated_cursor_ends_the_stream_with_an_error() {
+    use axum::extract::RawQuery;
     use axum::{Json, Router, routing::get};
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = seen.clone();
     let app = Router::new().route(
         "/v25.0/loop",
-        get(|| async {
+        get(move |RawQuery(q): RawQuery| async move {
+            log.lock().unwrap().push(q.unwrap_or_default());
             Json(serde_json::json!({
                 "data": [{"id": "1"}],
                 "paging": {"cursors": {"after": "SAME"}, "next": "http://ignored.example/v25.0/loop?after=SAME&access_token=leak"}
@@ -483,4 +488,10 @@ async fn a_repeated_cursor_ends_the_stream_with_an_error() {
         "two pages of one item, then the loop error: {results:?}"
     );
     assert!(matches!(results[2], Err(Error::PaginationLoop(ref c)) if c == "SAME"));
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        vec!["".to_string(), "after=SAME".to_string()],
+        "next was rebased onto our base URL and its embedded token dropped"
+    );
 }

@@ -3,7 +3,7 @@
 use crate::cli::SandboxArgs;
 use crate::context::Context;
 use anyhow::{Context as _, Result};
-use instagraph_sandbox::{ClockMode, SandboxConfig, spawn};
+use instagraph_sandbox::{SandboxConfig, spawn};
 
 pub async fn run(_ctx: &Context, args: SandboxArgs) -> Result<()> {
     let mut config = if args.frozen {
@@ -14,9 +14,6 @@ pub async fn run(_ctx: &Context, args: SandboxArgs) -> Result<()> {
     config.seed = args.seed;
     config.app_budget_per_hour = args.app_budget_per_hour;
     config.buc_budget_per_day = args.buc_budget_per_day;
-    if !args.frozen {
-        config.clock = ClockMode::Real;
-    }
     let running = spawn(config, args.listen)
         .await
         .with_context(|| format!("starting the sandbox on {}", args.listen))?;
