@@ -7,44 +7,64 @@ use std::process::{Child, Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_instagraph");
 
-struct Sandbox {
+/// A long-running `instagraph` process (sandbox or serve) and the one JSON line it printed once
+/// serving; killed on drop.
+struct Daemon {
     child: Child,
     line: Value,
 }
 
-impl Drop for Sandbox {
+impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-impl Sandbox {
-    fn start() -> Self {
+impl Daemon {
+    /// Starts `instagraph ARGS` with no credentials and no user config, and reads its JSON line.
+    fn start(args: &[&str]) -> Self {
         let mut child = Command::new(BIN)
-            .args(["sandbox", "--listen", "127.0.0.1:0", "--frozen"])
+            .args(args)
             .env_remove("INSTAGRAPH_ACCESS_TOKEN")
             .env_remove("INSTAGRAPH_CONFIG")
             .env("XDG_CONFIG_HOME", "/nonexistent/instagraph-test")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("spawn instagraph sandbox");
+            .expect("spawn instagraph");
         let mut first = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)
             .unwrap();
-        let line: Value =
-            serde_json::from_str(&first).unwrap_or_else(|e| panic!("not JSON: {first:?}: {e}"));
-        Sandbox { child, line }
+        let line: Value = serde_json::from_str(&first)
+            .unwrap_or_else(|e| panic!("{args:?}: first line is not JSON: {first:?}: {e}"));
+        Daemon { child, line }
+    }
+}
+
+/// `instagraph sandbox` for a test.
+struct Sandbox {
+    daemon: Daemon,
+}
+
+impl Sandbox {
+    fn start() -> Self {
+        Sandbox {
+            daemon: Daemon::start(&["sandbox", "--listen", "127.0.0.1:0", "--frozen"]),
+        }
+    }
+
+    fn line(&self) -> &Value {
+        &self.daemon.line
     }
 
     fn base_url(&self) -> &str {
-        self.line["base_url"].as_str().unwrap()
+        self.line()["base_url"].as_str().unwrap()
     }
 
     fn account(&self, login: &str) -> &Value {
-        self.line["accounts"]
+        self.line()["accounts"]
             .as_array()
             .unwrap()
             .iter()
@@ -92,7 +112,7 @@ fn sandbox_prints_one_line_with_url_and_accounts() {
     let sb = Sandbox::start();
     assert!(sb.base_url().starts_with("http://127.0.0.1:"));
     assert!(!sb.base_url().ends_with(":0"), "the real port is printed");
-    let accounts = sb.line["accounts"].as_array().unwrap();
+    let accounts = sb.line()["accounts"].as_array().unwrap();
     assert!(accounts.len() >= 2);
     for a in accounts {
         for key in [
@@ -275,31 +295,14 @@ fn usage_budgets_persist_in_the_database_across_runs() {
 fn serve_without_credentials_starts_the_sandbox_and_answers_health() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("svc.db");
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--db",
-            db.to_str().unwrap(),
-        ])
-        .env_remove("INSTAGRAPH_CONFIG")
-        .env_remove("INSTAGRAPH_ACCESS_TOKEN")
-        .env("XDG_CONFIG_HOME", "/nonexistent/instagraph-test")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let guard = Sandbox {
-        child,
-        line: Value::Null,
-    };
-    let line: Value =
-        serde_json::from_str(&first).unwrap_or_else(|e| panic!("not JSON: {first:?}: {e}"));
+    let daemon = Daemon::start(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    let line = &daemon.line;
     let sandbox_url = line["sandbox"]["base_url"]
         .as_str()
         .expect("built-in sandbox started")
@@ -336,5 +339,5 @@ fn serve_without_credentials_starts_the_sandbox_and_answers_health() {
         );
     });
     assert!(db.exists(), "the SQLite database was created");
-    drop(guard);
+    drop(daemon);
 }
