@@ -23,6 +23,7 @@ mod seed;
 mod state;
 mod types;
 mod usage;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -186,10 +187,24 @@ impl Sandbox {
         }
     }
 
+    /// Takes every queued webhook event, oldest first.
+    pub fn take_webhooks(&self) -> Vec<webhooks::WebhookEvent> {
+        self.lock().outbox.drain(..).collect()
+    }
+
+    /// A handle that is notified whenever a webhook event is queued.
+    pub fn webhook_notify(&self) -> Arc<tokio::sync::Notify> {
+        self.lock().outbox_notify.clone()
+    }
+
     /// Restores the freshly seeded state of the original config (clock, budgets, tokens,
     /// faults and request log included).
     pub fn reset(&self) {
-        *self.lock() = seeded_state((*self.initial).clone());
+        let mut st = self.lock();
+        let notify = st.outbox_notify.clone();
+        *st = seeded_state((*self.initial).clone());
+        // Deliverers keep waiting on the same handle across resets.
+        st.outbox_notify = notify;
     }
 }
 

@@ -130,6 +130,10 @@ pub(crate) struct State {
     pub(crate) usage: Usage,
     pub(crate) faults: Vec<PendingFault>,
     pub(crate) requests: VecDeque<RecordedRequest>,
+    /// Webhook events waiting for delivery (see [`crate::webhooks`]).
+    pub(crate) outbox: VecDeque<crate::webhooks::WebhookEvent>,
+    /// Woken whenever an event is queued.
+    pub(crate) outbox_notify: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl State {
@@ -154,6 +158,8 @@ impl State {
             usage: Usage::default(),
             faults: Vec::new(),
             requests: VecDeque::new(),
+            outbox: VecDeque::new(),
+            outbox_notify: std::sync::Arc::new(tokio::sync::Notify::new()),
         }
     }
 
