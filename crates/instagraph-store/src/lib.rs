@@ -22,8 +22,11 @@ mod error;
 mod migrate;
 mod postgres;
 mod sqlite;
+pub mod webhooks;
+mod webhooks_sql;
 
 pub use error::StoreError;
+pub use webhooks::WebhookStore;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -61,7 +64,7 @@ impl std::fmt::Display for Backend {
 ///
 /// All timestamps are unix milliseconds.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: WebhookStore + Send + Sync + std::fmt::Debug {
     /// Which backend this store runs on.
     fn backend(&self) -> Backend;
 

@@ -36,6 +36,62 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
                   PRIMARY KEY (namespace, key)
               );",
     },
+    Migration {
+        version: 3,
+        name: "webhooks",
+        sql: "CREATE TABLE webhook_payloads (
+                  id BIGSERIAL PRIMARY KEY,
+                  received_at BIGINT NOT NULL,
+                  body BYTEA NOT NULL,
+                  secret_index BIGINT,
+                  state BIGINT NOT NULL DEFAULT 0,
+                  error TEXT
+              );
+              CREATE INDEX webhook_payloads_pending ON webhook_payloads (id) WHERE state = 0;
+              CREATE TABLE webhook_events (
+                  id BIGSERIAL PRIMARY KEY,
+                  payload_id BIGINT NOT NULL REFERENCES webhook_payloads (id),
+                  received_at BIGINT NOT NULL,
+                  dedupe_key TEXT NOT NULL UNIQUE,
+                  account_id TEXT NOT NULL,
+                  object TEXT NOT NULL,
+                  event_type TEXT NOT NULL,
+                  field TEXT NOT NULL,
+                  timestamp_ms BIGINT,
+                  raw TEXT NOT NULL,
+                  normalized TEXT NOT NULL
+              );
+              CREATE INDEX webhook_events_type ON webhook_events (event_type, id);
+              CREATE INDEX webhook_events_received ON webhook_events (received_at);
+              CREATE TABLE webhook_rejections (
+                  id BIGSERIAL PRIMARY KEY,
+                  at BIGINT NOT NULL,
+                  reason TEXT NOT NULL,
+                  signature_present BIGINT NOT NULL,
+                  body_len BIGINT NOT NULL
+              );
+              CREATE TABLE webhook_deliveries (
+                  id BIGSERIAL PRIMARY KEY,
+                  event_id BIGINT NOT NULL REFERENCES webhook_events (id),
+                  target TEXT NOT NULL,
+                  state TEXT NOT NULL,
+                  attempts BIGINT NOT NULL DEFAULT 0,
+                  next_at BIGINT,
+                  created_at BIGINT NOT NULL,
+                  last_error TEXT
+              );
+              CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_at, id) WHERE state = 'pending';
+              CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id);
+              CREATE TABLE webhook_attempts (
+                  id BIGSERIAL PRIMARY KEY,
+                  delivery_id BIGINT NOT NULL REFERENCES webhook_deliveries (id),
+                  at BIGINT NOT NULL,
+                  status BIGINT,
+                  error TEXT,
+                  duration_ms BIGINT NOT NULL
+              );
+              CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, id);",
+    },
 ];
 
 /// The advisory lock taken (per transaction) around schema creation and each migration
@@ -296,3 +352,11 @@ impl Store for PostgresStore {
         Ok(())
     }
 }
+
+crate::webhooks_sql::webhook_store_impl!(
+    PostgresStore,
+    B,
+    crate::webhooks::pg_placeholders,
+    "BEGIN",
+    " FOR UPDATE SKIP LOCKED"
+);

@@ -3,6 +3,10 @@
 //! test works in its own schema (`ig_test_<pid>_<n>`), dropped at the end.
 
 use instagraph::ratelimit::BudgetSink;
+use instagraph_store::webhooks::{
+    AfterAttempt, Attempt, DeliveryState, EventQuery, IncomingPayload, NewEvent, PayloadState,
+    ProcessOutcome, Processed, Rejection, TargetFilter,
+};
 use instagraph_store::{Backend, BudgetPersistence, Store, StoreError, open};
 use serde_json::json;
 use sqlx::Connection;
@@ -96,7 +100,305 @@ async fn suite(store: Arc<dyn Store>) {
     budget_calls(&*store).await;
     kv(&*store).await;
     budget_persistence(store.clone()).await;
+    webhooks(&*store).await;
     store.close().await;
+}
+
+fn new_event(key: &str, event_type: &str) -> NewEvent {
+    NewEvent {
+        dedupe_key: key.to_owned(),
+        account_id: "17841400000000001".to_owned(),
+        object: "instagram".to_owned(),
+        event_type: event_type.to_owned(),
+        field: "messaging".to_owned(),
+        timestamp_ms: Some(1_700_000_000_000),
+        raw: json!({"message": {"mid": key}}).to_string(),
+        normalized: json!({"eventType": event_type, "messageId": key}).to_string(),
+    }
+}
+
+async fn webhooks(store: &dyn Store) {
+    // Ingest: ids come back in order, bodies are kept byte for byte (incl. non-UTF-8).
+    let bodies: Vec<Vec<u8>> = (0..450)
+        .map(|i| format!("{{\"n\":{i},\"t\":\"\\u00e4\"}}").into_bytes())
+        .chain([vec![0xff, 0x00, 0xfe]])
+        .collect();
+    let batch: Vec<IncomingPayload> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, b)| IncomingPayload {
+            received_at: 1_000 + i as i64,
+            body: b.clone(),
+            secret_index: Some(0),
+        })
+        .collect();
+    let ids = store
+        .insert_payloads(&batch)
+        .await
+        .expect("insert_payloads");
+    assert_eq!(ids.len(), 451, "one id per payload across chunks");
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase in order");
+    let last = store
+        .payload(ids[450])
+        .await
+        .expect("payload")
+        .expect("exists");
+    assert_eq!(last.body, vec![0xff, 0x00, 0xfe]);
+    assert_eq!(last.state, PayloadState::Pending);
+    let first = store
+        .payload(ids[0])
+        .await
+        .expect("payload")
+        .expect("exists");
+    assert_eq!(first.body, bodies[0]);
+    assert_eq!(first.received_at, 1_000);
+    assert!(store.insert_payloads(&[]).await.expect("empty").is_empty());
+
+    let pending = store.pending_payloads(10).await.expect("pending");
+    assert_eq!(pending.len(), 10);
+    assert_eq!(pending[0].id, ids[0]);
+
+    // Process: two payloads, a key repeated inside the batch and one repeated across payloads.
+    let targets = vec![
+        TargetFilter {
+            name: "all".into(),
+            event_types: vec![],
+        },
+        TargetFilter {
+            name: "posts".into(),
+            event_types: vec!["postback".into()],
+        },
+    ];
+    let results = vec![
+        (
+            ids[0],
+            Processed::Events(vec![
+                new_event("msg:a", "message"),
+                new_event("pb:b", "postback"),
+                new_event("msg:a", "message"),
+            ]),
+        ),
+        (
+            ids[1],
+            Processed::Events(vec![new_event("msg:c", "message")]),
+        ),
+        (ids[2], Processed::Unparseable("not JSON at line 1".into())),
+    ];
+    let out = store
+        .commit_processed(&results, &targets, 5_000)
+        .await
+        .expect("commit");
+    assert_eq!(out.new_events.len(), 3);
+    assert_eq!(out.duplicates, 1);
+    assert_eq!(out.deliveries, 4, "3 to `all`, 1 postback to `posts`");
+    // Idempotent: the same results again add nothing (payloads are no longer pending).
+    let again = store
+        .commit_processed(&results, &targets, 5_000)
+        .await
+        .expect("again");
+    assert_eq!(again, ProcessOutcome::default());
+    // A redelivery in a new payload is a duplicate.
+    let redelivered = store
+        .commit_processed(
+            &[(
+                ids[3],
+                Processed::Events(vec![new_event("msg:c", "message")]),
+            )],
+            &targets,
+            5_000,
+        )
+        .await
+        .expect("redelivery");
+    assert!(redelivered.new_events.is_empty());
+    assert_eq!(redelivered.duplicates, 1);
+    let bad = store
+        .payload(ids[2])
+        .await
+        .expect("payload")
+        .expect("exists");
+    assert_eq!(bad.state, PayloadState::Unparseable);
+    assert_eq!(bad.error.as_deref(), Some("not JSON at line 1"));
+    assert_eq!(
+        store.payload(ids[0]).await.unwrap().unwrap().state,
+        PayloadState::Processed
+    );
+
+    // Query events.
+    let all = store.events(&EventQuery::default()).await.expect("events");
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].dedupe_key, "msg:a");
+    assert_eq!(all[0].payload_id, ids[0]);
+    assert_eq!(all[0].received_at, 1_000);
+    assert_eq!(all[0].raw, json!({"message": {"mid": "msg:a"}}));
+    assert_eq!(all[0].normalized["eventType"], "message");
+    let posts = store
+        .events(&EventQuery {
+            event_types: vec!["postback".into()],
+            ..Default::default()
+        })
+        .await
+        .expect("by type");
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].dedupe_key, "pb:b");
+    let after = store
+        .events(&EventQuery {
+            after_id: Some(all[0].id),
+            limit: Some(1),
+            ..Default::default()
+        })
+        .await
+        .expect("after");
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].id, all[1].id);
+    let newest = store
+        .events(&EventQuery {
+            newest_first: true,
+            limit: Some(1),
+            ..Default::default()
+        })
+        .await
+        .expect("newest");
+    assert_eq!(newest[0].id, all[2].id);
+    let window = store
+        .events(&EventQuery {
+            since_ms: Some(1_001),
+            until_ms: Some(1_002),
+            ..Default::default()
+        })
+        .await
+        .expect("window");
+    assert_eq!(window.len(), 1);
+    assert_eq!(window[0].dedupe_key, "msg:c");
+    let by_id = store
+        .events(&EventQuery {
+            ids: vec![all[1].id],
+            ..Default::default()
+        })
+        .await
+        .expect("by id");
+    assert_eq!(by_id.len(), 1);
+
+    // Deliveries: claim with a lease, retry, deliver, dead-letter.
+    assert_eq!(
+        store.next_delivery_due(&[]).await.expect("due"),
+        Some(5_000)
+    );
+    assert!(
+        store
+            .claim_deliveries(4_999, 60_000, &[], 10)
+            .await
+            .expect("early")
+            .is_empty()
+    );
+    let claimed = store
+        .claim_deliveries(5_000, 65_000, &["all".to_owned()], 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 3);
+    assert!(claimed.iter().all(|d| d.delivery.target == "all"));
+    assert_eq!(claimed[0].event.dedupe_key, "msg:a");
+    // Leased: a second claim at the same time gets only the other target's delivery.
+    let others = store
+        .claim_deliveries(5_000, 65_000, &[], 10)
+        .await
+        .expect("claim 2");
+    assert_eq!(others.len(), 1);
+    assert_eq!(others[0].delivery.target, "posts");
+    let d0 = claimed[0].delivery.id;
+    let fail = Attempt {
+        at: 5_000,
+        status: Some(500),
+        error: Some("HTTP 500".into()),
+        duration_ms: 3,
+    };
+    store
+        .record_attempt(d0, &fail, AfterAttempt::RetryAt(10_000))
+        .await
+        .expect("attempt");
+    let ok = Attempt {
+        at: 10_000,
+        status: Some(200),
+        error: None,
+        duration_ms: 2,
+    };
+    let due = store
+        .claim_deliveries(10_000, 70_000, &[], 10)
+        .await
+        .expect("claim 3");
+    assert_eq!(due.len(), 1, "only the retried one is due");
+    assert_eq!(due[0].delivery.attempts, 1);
+    store
+        .record_attempt(d0, &ok, AfterAttempt::Delivered)
+        .await
+        .expect("ok");
+    let d1 = claimed[1].delivery.id;
+    store
+        .record_attempt(d1, &fail, AfterAttempt::Dead)
+        .await
+        .expect("dead");
+    let attempts = store.attempts(d0).await.expect("attempts");
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(attempts[0].status, Some(500));
+    assert_eq!(attempts[1].error, None);
+    let of_event = store
+        .deliveries(Some(all[0].id), None, 10)
+        .await
+        .expect("deliveries");
+    assert_eq!(of_event.len(), 1);
+    assert_eq!(of_event[0].state, DeliveryState::Delivered);
+    assert_eq!(of_event[0].attempts, 2);
+    let dead = store
+        .deliveries(None, Some(DeliveryState::Dead), 10)
+        .await
+        .expect("dead list");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].last_error.as_deref(), Some("HTTP 500"));
+
+    // Replay: new deliveries for existing events only.
+    let n = store
+        .enqueue_deliveries(&[all[0].id, all[1].id, 999_999], "replay", 20_000)
+        .await
+        .expect("enqueue");
+    assert_eq!(n, 2);
+    let replayed = store
+        .claim_deliveries(20_000, 80_000, &["replay".to_owned()], 10)
+        .await
+        .expect("claim replay");
+    assert_eq!(replayed.len(), 2);
+
+    // Rejections and stats.
+    store
+        .record_rejection(&Rejection {
+            at: 7,
+            reason: "signature_mismatch".into(),
+            signature_present: true,
+            body_len: 42,
+        })
+        .await
+        .expect("reject");
+    store
+        .record_rejection(&Rejection {
+            at: 8,
+            reason: "signature_missing".into(),
+            signature_present: false,
+            body_len: 0,
+        })
+        .await
+        .expect("reject 2");
+    let rej = store.rejections(10).await.expect("rejections");
+    assert_eq!(rej.len(), 2);
+    assert_eq!(rej[0].reason, "signature_missing", "newest first");
+    assert!(!rej[0].signature_present);
+    assert_eq!(rej[1].body_len, 42);
+    let stats = store.webhook_stats().await.expect("stats");
+    assert_eq!(stats.payloads, 451);
+    assert_eq!(stats.pending_payloads, 451 - 4);
+    assert_eq!(stats.unparseable_payloads, 1);
+    assert_eq!(stats.events, 3);
+    assert_eq!(stats.rejections, 2);
+    assert_eq!(stats.deliveries_delivered, 1);
+    assert_eq!(stats.deliveries_dead, 1);
+    assert_eq!(stats.deliveries_pending, 4);
 }
 
 async fn budget_calls(store: &dyn Store) {
