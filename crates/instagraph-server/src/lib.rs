@@ -1,18 +1,23 @@
 //! # instagraph-server
 //!
-//! The long-running Instagraph service. Today it answers health and readiness checks over its
-//! store; the webhook receiver, delivery workers, scheduler, MCP endpoint and Graph proxy are
-//! added here as routes and background tasks, all sharing one [`AppState`].
+//! The long-running Instagraph service: health and readiness over its store, and the webhook
+//! receiver ([`webhook`]: verified, durable, deduplicated, forwarded, streamed). The scheduler,
+//! MCP endpoint and Graph proxy are added here as routes and background tasks, all sharing one
+//! [`AppState`].
 //!
 //! [`start`] binds, serves in a background task, and returns a [`RunningServer`] with the bound
 //! address and a shutdown handle, so the CLI and tests drive it the same way.
 
-use axum::extract::State;
+pub mod webhook;
+
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use instagraph_store::Store;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,6 +35,10 @@ pub struct ServerConfig {
     pub graph_base_url: String,
     /// Whether that base URL is the built-in sandbox.
     pub sandbox: bool,
+    /// The key (`Authorization: Bearer KEY`) that protects the event API (`/events`,
+    /// `/events/stream`, `/webhook/stats`). Without one, those routes answer only on a
+    /// loopback listener.
+    pub api_key: Option<SecretString>,
 }
 
 /// State shared by every route and worker.
@@ -39,6 +48,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The configuration.
     pub config: ServerConfig,
+    /// The webhook receiver, when configured.
+    pub webhooks: Option<std::sync::Arc<webhook::WebhookRuntime>>,
 }
 
 /// Failures starting the service.
@@ -60,11 +71,65 @@ pub enum ServerError {
 
 /// The service's routes.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut app = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/", get(index))
-        .with_state(state)
+        .with_state(state.clone());
+    if let Some(rt) = &state.webhooks {
+        let receiver = Router::new()
+            .route(
+                "/webhook",
+                get(webhook::handshake)
+                    .post(webhook::receive)
+                    .layer(axum::extract::DefaultBodyLimit::disable()),
+            )
+            .with_state(rt.clone());
+        let protected = Router::new()
+            .route("/events", get(webhook::list_events))
+            .route("/events/stream", get(webhook::stream_events))
+            .route("/webhook/stats", get(webhook::stats))
+            .with_state(rt.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                require_key,
+            ));
+        app = app.merge(receiver).merge(protected);
+    }
+    app
+}
+
+/// Guards the event API: the API key when configured; otherwise only a loopback listener.
+async fn require_key(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match &state.config.api_key {
+        Some(key) => {
+            let given = req
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or_default();
+            let ok: bool =
+                subtle::ConstantTimeEq::ct_eq(given.as_bytes(), key.expose_secret().as_bytes())
+                    .into();
+            if !ok {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    Json(json!({"error": "this route needs `Authorization: Bearer <api key>`"})),
+                )
+                    .into_response();
+            }
+        }
+        None if !state.config.listen.ip().is_loopback() => {
+            return (
+                StatusCode::FORBIDDEN,
+                Json(json!({"error": "the event API is only served on loopback unless an API key is configured (INSTAGRAPH_API_KEY)"})),
+            )
+                .into_response();
+        }
+        None => {}
+    }
+    next.run(req).await
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -96,7 +161,11 @@ async fn index(State(state): State<AppState>) -> impl IntoResponse {
         "db": state.config.db_label,
         "graph_base_url": state.config.graph_base_url,
         "sandbox": state.config.sandbox,
-        "routes": ["/healthz", "/readyz"],
+        "routes": if state.webhooks.is_some() {
+            json!(["/healthz", "/readyz", "/webhook", "/events", "/events/stream", "/webhook/stats"])
+        } else {
+            json!(["/healthz", "/readyz"])
+        },
     }))
 }
 

@@ -14,7 +14,9 @@ async fn health_and_readiness_over_loopback() {
             db_label: "sqlite".into(),
             graph_base_url: "http://127.0.0.1:1".into(),
             sandbox: true,
+            api_key: None,
         },
+        webhooks: None,
     };
     let server = start(state).await.unwrap();
     assert_ne!(server.addr.port(), 0, "a real port was bound");
