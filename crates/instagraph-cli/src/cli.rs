@@ -96,6 +96,8 @@ pub enum Command {
     Usage(UsageArgs),
     /// Show the effective configuration (secrets redacted).
     Config,
+    /// Stored webhook events: list, show, tail, replay, deliveries, stats.
+    Events(EventsArgs),
 }
 
 /// `instagraph sandbox`.
@@ -127,6 +129,145 @@ pub struct ServeArgs {
     /// Address of the built-in sandbox (used only when no credentials are configured).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub sandbox_listen: SocketAddr,
+    /// Token Meta must present in the webhook handshake (required unless --no-webhooks; the
+    /// sandbox mode generates one).
+    #[arg(
+        long,
+        env = "INSTAGRAPH_VERIFY_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub verify_token: Option<String>,
+    /// Do not run the webhook receiver.
+    #[arg(long)]
+    pub no_webhooks: bool,
+    /// Forward events to this URL (repeatable); see also [[webhooks.forward]] in the config.
+    #[arg(long, value_name = "URL")]
+    pub forward: Vec<String>,
+    /// Secret that signs forwarded events (X-Instagraph-Signature-256).
+    #[arg(
+        long,
+        env = "INSTAGRAPH_FORWARD_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub forward_secret: Option<String>,
+    /// Only forward these event types (comma-separated) with --forward/--exec.
+    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+    pub forward_events: Vec<String>,
+    /// Run this command per event, the event JSON on stdin (repeatable).
+    #[arg(long, value_name = "COMMAND")]
+    pub exec: Vec<String>,
+    /// Key required on the event API (/events, /events/stream) as `Authorization: Bearer`.
+    #[arg(
+        long,
+        env = "INSTAGRAPH_API_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub api_key: Option<String>,
+}
+
+/// `instagraph events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: EventsAction,
+}
+
+/// Event selection shared by list, tail and replay.
+#[derive(Debug, Args, Clone, Default)]
+pub struct EventFilter {
+    /// Only these event types (repeatable or comma-separated): message, postback, optin, comment, ...
+    #[arg(long = "type", value_name = "TYPE", value_delimiter = ',')]
+    pub types: Vec<String>,
+    /// Only events of this account (entry id).
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// Received at or after: unix seconds/ms, YYYY-MM-DD[THH:MM[:SS]][Z] (UTC), or an age such as 15m, 2h, 7d.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Received before (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+}
+
+/// `instagraph events ...`.
+#[derive(Debug, Subcommand)]
+pub enum EventsAction {
+    /// Stored events, oldest first (--json: each with its raw and normalised form).
+    List {
+        /// Which events.
+        #[command(flatten)]
+        filter: EventFilter,
+        /// Only ids after this one.
+        #[arg(long, value_name = "ID")]
+        after: Option<i64>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// Newest first.
+        #[arg(long)]
+        newest: bool,
+    },
+    /// One event with its deliveries and their attempts.
+    Show {
+        /// The event id.
+        id: i64,
+    },
+    /// Follow new events as NDJSON (one event per line).
+    Tail {
+        /// Which events.
+        #[command(flatten)]
+        filter: EventFilter,
+        /// Start with the stored events (default: only new ones).
+        #[arg(long)]
+        from_start: bool,
+        /// How often to look for new events, milliseconds.
+        #[arg(long, default_value_t = 250)]
+        interval_ms: u64,
+    },
+    /// Send events to forwarding targets again.
+    Replay {
+        /// These event ids (repeatable or comma-separated).
+        #[arg(long = "id", value_name = "ID", value_delimiter = ',')]
+        ids: Vec<i64>,
+        /// Which events (when no --id).
+        #[command(flatten)]
+        filter: EventFilter,
+        /// Only to this configured target (default: every configured target that wants the event).
+        #[arg(long, value_name = "NAME")]
+        target: Option<String>,
+        /// Send now from this process instead of leaving it to the running service.
+        #[arg(long)]
+        direct: bool,
+        /// --forward, --exec and friends, as for serve.
+        #[arg(long, value_name = "URL")]
+        forward: Vec<String>,
+        /// Secret that signs forwarded events.
+        #[arg(
+            long,
+            env = "INSTAGRAPH_FORWARD_SECRET",
+            hide_env_values = true,
+            value_name = "SECRET"
+        )]
+        forward_secret: Option<String>,
+        /// Run this command per event.
+        #[arg(long, value_name = "COMMAND")]
+        exec: Vec<String>,
+    },
+    /// Deliveries (most recent first), e.g. the dead-lettered ones.
+    Deliveries {
+        /// pending, delivered or dead.
+        #[arg(long)]
+        state: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Counts, and the most recent rejected requests (bad signatures, too large).
+    Stats,
 }
 
 /// `instagraph me`.

@@ -22,6 +22,60 @@ pub struct FileConfig {
     /// Named accounts.
     #[serde(default)]
     pub accounts: BTreeMap<String, AccountConfig>,
+    /// The webhook receiver (`instagraph serve`) and where its events go.
+    #[serde(default)]
+    pub webhooks: WebhooksConfig,
+}
+
+/// `[webhooks]`: the receiver's settings and its forwarding targets.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// The verify token or `${ENV_VAR}` (`INSTAGRAPH_VERIFY_TOKEN` wins).
+    pub verify_token: Option<String>,
+    /// Largest body accepted, bytes.
+    pub body_limit: Option<usize>,
+    /// Retry delays after the first forwarding attempt, in seconds
+    /// [default: 5, 300, 1800, 7200, 18000, 36000].
+    pub retry_schedule_secs: Option<Vec<u64>>,
+    /// HTTP targets (`[[webhooks.forward]]`).
+    #[serde(default)]
+    pub forward: Vec<ForwardConfig>,
+    /// Command targets (`[[webhooks.exec]]`).
+    #[serde(default)]
+    pub exec: Vec<ExecConfig>,
+}
+
+/// `[[webhooks.forward]]`.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardConfig {
+    /// Unique name [default: derived from the URL].
+    pub name: Option<String>,
+    /// Where to POST (may be `${ENV_VAR}`).
+    pub url: String,
+    /// Signing secret or `${ENV_VAR}`.
+    pub secret: Option<String>,
+    /// Event types to send (empty: all).
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// `full` (default), `normalized` or `raw`.
+    pub format: Option<String>,
+}
+
+/// `[[webhooks.exec]]`.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ExecConfig {
+    /// Unique name [default: `exec:` and the command].
+    pub name: Option<String>,
+    /// Run with `sh -c`, the event JSON on stdin.
+    pub command: String,
+    /// Event types (empty: all).
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// `full` (default), `normalized` or `raw`.
+    pub format: Option<String>,
 }
 
 /// One account in the file.

@@ -21,6 +21,7 @@ mod params;
 mod rng;
 mod seed;
 mod state;
+pub mod subscription;
 mod types;
 mod usage;
 pub mod webhooks;
@@ -46,6 +47,8 @@ use state::{PendingFault, State};
 pub struct Sandbox {
     inner: Arc<Mutex<State>>,
     initial: Arc<SandboxConfig>,
+    /// Webhook subscription and delivery log (kept across [`Sandbox::reset`]).
+    hub: Arc<Mutex<subscription::Hub>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -69,11 +72,16 @@ impl Sandbox {
         Self {
             inner: Arc::new(Mutex::new(seeded_state(config.clone()))),
             initial: Arc::new(config),
+            hub: Arc::default(),
         }
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn hub(&self) -> MutexGuard<'_, subscription::Hub> {
+        self.hub.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Axum router serving Graph paths (`/{version}/…` and unversioned) and the control API
@@ -101,6 +109,7 @@ impl Sandbox {
                 get(control::get_budgets).post(control::set_budgets),
             )
             .route("/_sandbox/reset", post(control::reset))
+            .merge(subscription::routes())
             .method_not_allowed_fallback(control::method_not_allowed)
             .fallback(graph::handle)
             .with_state(self.clone())

@@ -86,7 +86,6 @@ pub fn envelope(events: &[WebhookEvent]) -> Value {
 }
 
 /// Queues an event for the account `entry_id` at the sandbox's current time.
-#[allow(dead_code)] // used by the simulations and handlers being added
 pub(crate) fn emit(st: &mut State, entry_id: &str, payload: WebhookPayload) {
     let time_ms = st.now().saturating_mul(1000);
     st.outbox.push_back(WebhookEvent {

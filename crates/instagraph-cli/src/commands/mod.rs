@@ -1,5 +1,6 @@
 //! One module per command.
 
+mod events;
 mod me;
 mod raw;
 mod sandbox;
@@ -20,6 +21,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Raw(args) => raw::run(&ctx, args).await,
         Command::Usage(args) => usage::run(&ctx, args).await,
         Command::Config => show_config(&ctx),
+        Command::Events(args) => events::run(&ctx, args).await,
     }
 }
 

@@ -1,29 +1,29 @@
-//! `instagraph serve`: the service, with the built-in sandbox when no credentials are configured.
+//! `instagraph serve`: the service, with the built-in sandbox when no credentials are configured,
+//! and the webhook receiver on `/webhook`.
 
+use crate::Refused;
 use crate::cli::ServeArgs;
 use crate::context::Context;
 use anyhow::{Context as _, Result};
 use instagraph_sandbox::{SandboxConfig, spawn};
+use instagraph_server::webhook::{WebhookConfig, WebhookRuntime};
 use instagraph_server::{AppState, ServerConfig, start};
+use std::sync::Arc;
+use std::time::Duration;
 
-/// The default database when none is configured: `$XDG_DATA_HOME/instagraph/instagraph.db`.
-fn default_db() -> Result<String> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/share"))
+/// A verify token for the sandbox mode (printed, so the user can point tools at it).
+fn generated_token() -> String {
+    let mut rng = fastrand::Rng::new();
+    (0..24)
+        .map(|_| {
+            let c = rng.u8(0..36);
+            char::from(if c < 10 { b'0' + c } else { b'a' + c - 10 })
         })
-        .unwrap_or_else(|| std::path::PathBuf::from("."));
-    let dir = base.join("instagraph");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(dir.join("instagraph.db").to_string_lossy().into_owned())
+        .collect()
 }
 
 pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
-    let db = match ctx.db() {
-        Some(db) => db,
-        None => default_db()?,
-    };
+    let db = super::events::db_or_default(ctx)?;
     let store = instagraph_store::open(&db)
         .await
         .context("opening the database")?;
@@ -43,6 +43,68 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
     } else {
         db.clone()
     };
+
+    // The webhook receiver: a verify token and app secrets are required (the sandbox mode
+    // makes a token up and uses the sandbox apps' secrets).
+    let webhooks = if args.no_webhooks {
+        None
+    } else {
+        let file_token = ctx
+            .file
+            .webhooks
+            .verify_token
+            .as_deref()
+            .map(|t| crate::config::expand_env(t, "webhooks.verify_token"))
+            .transpose()?;
+        let verify_token = match (args.verify_token.clone().or(file_token), &sandbox) {
+            (Some(t), _) => t,
+            (None, Some(_)) => generated_token(),
+            (None, None) => {
+                return Err(Refused(
+                    "no webhook verify token: set INSTAGRAPH_VERIFY_TOKEN (or --verify-token, or \
+                     [webhooks] verify_token); there is deliberately no default. Pass \
+                     --no-webhooks to run without the receiver"
+                        .into(),
+                )
+                .into());
+            }
+        };
+        let mut secrets = ctx.app_secrets()?;
+        if let Some(sb) = &sandbox {
+            for a in sb.sandbox.accounts() {
+                if !secrets.contains(&a.app_secret) {
+                    secrets.push(a.app_secret);
+                }
+            }
+        }
+        let targets = super::events::targets(
+            ctx,
+            &args.forward,
+            args.forward_secret.as_deref(),
+            &args.forward_events,
+            &args.exec,
+        )?;
+        let mut config = WebhookConfig::new(&verify_token, secrets)
+            .map_err(|e| {
+                Refused(format!(
+                    "{e}; pass --no-webhooks to run without the receiver"
+                ))
+            })?
+            .with_targets(targets)
+            .map_err(|e| Refused(e.to_string()))?;
+        if let Some(limit) = ctx.file.webhooks.body_limit {
+            config.body_limit = limit;
+        }
+        if let Some(s) = &ctx.file.webhooks.retry_schedule_secs {
+            config.retry_schedule = s.iter().map(|s| Duration::from_secs(*s)).collect();
+        }
+        let clock: instagraph::clock::SharedClock = Arc::new(instagraph::clock::TokioClock::new());
+        Some((
+            WebhookRuntime::start(config, store.clone(), clock).await,
+            verify_token,
+        ))
+    };
+
     let state = AppState {
         store,
         config: ServerConfig {
@@ -50,19 +112,42 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
             db_label: db_label.clone(),
             graph_base_url: graph_base_url.clone(),
             sandbox: sandbox.is_some(),
+            api_key: args.api_key.clone().map(Into::into),
         },
+        webhooks: webhooks.as_ref().map(|(rt, _)| rt.clone()),
     };
     let server = start(state).await?;
+    let callback = format!("{}/webhook", server.url());
+
+    // In sandbox mode the sandbox subscribes to our receiver, like Meta's dashboard does.
+    let mut subscribed = false;
+    if let (Some(sb), Some((_, token))) = (&sandbox, &webhooks) {
+        sb.sandbox
+            .subscribe_webhooks(&callback, token)
+            .await
+            .context("subscribing the sandbox to the webhook receiver")?;
+        subscribed = true;
+    }
     let line = serde_json::json!({
         "service_url": server.url(),
         "health_url": format!("{}/healthz", server.url()),
         "ready_url": format!("{}/readyz", server.url()),
+        "webhook_url": webhooks.as_ref().map(|_| callback.clone()),
+        "events_url": webhooks.as_ref().map(|_| format!("{}/events", server.url())),
+        "events_stream_url": webhooks.as_ref().map(|_| format!("{}/events/stream", server.url())),
+        // Only the generated (sandbox) token is printed; a configured one is the user's secret.
+        "verify_token": match (&sandbox, &webhooks) {
+            (Some(_), Some((_, t))) if args.verify_token.is_none() => Some(t.clone()),
+            _ => None,
+        },
+        "forward_targets": webhooks.as_ref().map(|(rt, _)| rt.config().targets.iter().map(|t| t.name.clone()).collect::<Vec<_>>()),
         "db": db_label,
         "graph_base_url": graph_base_url,
         "sandbox": sandbox.as_ref().map(|s| serde_json::json!({
             "base_url": s.base_url,
             "control_url": format!("{}/_sandbox", s.base_url),
             "accounts": s.sandbox.accounts(),
+            "webhooks_subscribed": subscribed,
         })),
     });
     println!("{}", serde_json::to_string(&line)?);
