@@ -118,6 +118,143 @@ pub struct SandboxArgs {
     /// Calls per account per 24 h before error 80002.
     #[arg(long, default_value_t = 4800)]
     pub buc_budget_per_day: u32,
+    /// Subscribe this webhook callback (after Meta's handshake) and deliver signed webhooks to it.
+    #[arg(long, value_name = "URL")]
+    pub webhook_url: Option<String>,
+    /// The verify token the callback expects.
+    #[arg(
+        long,
+        env = "INSTAGRAPH_VERIFY_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub verify_token: Option<String>,
+    /// Act on a running sandbox instead of starting one.
+    #[command(subcommand)]
+    pub action: Option<SandboxAction>,
+}
+
+/// `instagraph sandbox ACTION`: play the Instagram user against a running sandbox.
+#[derive(Debug, Subcommand)]
+pub enum SandboxAction {
+    /// Make something happen in the sandbox (it sends the webhooks Meta would).
+    Simulate(SimulateArgs),
+}
+
+/// `instagraph sandbox simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The running sandbox [default: --base-url, else http://127.0.0.1:8765].
+    #[arg(long, env = "INSTAGRAPH_SANDBOX_URL", value_name = "URL")]
+    pub sandbox_url: Option<String>,
+    /// The sandbox account the event is for: business, creator, or an IG user id.
+    #[arg(
+        long = "to",
+        visible_alias = "sandbox-account",
+        default_value = "creator",
+        global = true
+    )]
+    pub to: String,
+    /// What happens.
+    #[command(subcommand)]
+    pub event: SimulateEvent,
+}
+
+/// The events `sandbox simulate` can produce.
+#[derive(Debug, Subcommand)]
+pub enum SimulateEvent {
+    /// A user sends a DM.
+    Dm {
+        /// The user: an IGSID (digits) or a username (created when new).
+        #[arg(long, default_value = "sandbox.customer")]
+        from: String,
+        /// The text.
+        #[arg(long)]
+        text: Option<String>,
+        /// An attachment TYPE=URL (image, video, audio, file, share, story_mention, ig_reel); repeatable.
+        #[arg(long, value_name = "TYPE=URL")]
+        attachment: Vec<String>,
+        /// The payload of the quick reply tapped.
+        #[arg(long, value_name = "PAYLOAD")]
+        quick_reply: Option<String>,
+        /// The message replied to (mid).
+        #[arg(long, value_name = "MID")]
+        reply_to: Option<String>,
+    },
+    /// A user taps a button, menu item or ice breaker.
+    Postback {
+        /// The user.
+        #[arg(long, default_value = "sandbox.customer")]
+        from: String,
+        /// The button's payload.
+        #[arg(long)]
+        payload: String,
+        /// The button's title.
+        #[arg(long, default_value = "Button")]
+        title: String,
+    },
+    /// A user reacts to a message (or removes the reaction).
+    Reaction {
+        /// The user.
+        #[arg(long, default_value = "sandbox.customer")]
+        from: String,
+        /// The message (mid).
+        #[arg(long)]
+        mid: String,
+        /// Remove the reaction instead.
+        #[arg(long)]
+        unreact: bool,
+    },
+    /// A user reads the account's messages.
+    Read {
+        /// The user.
+        #[arg(long, default_value = "sandbox.customer")]
+        from: String,
+        /// The message read (default: the newest the account sent).
+        #[arg(long)]
+        mid: Option<String>,
+    },
+    /// Someone comments on the account's media.
+    Comment {
+        /// The comment.
+        #[arg(long)]
+        text: String,
+        /// The media (default: the account's newest).
+        #[arg(long)]
+        media_id: Option<String>,
+        /// The commenter's username.
+        #[arg(long)]
+        from: Option<String>,
+        /// Reply to this comment.
+        #[arg(long)]
+        parent_id: Option<String>,
+        /// A comment on a live broadcast (live_comments).
+        #[arg(long)]
+        live: bool,
+    },
+    /// Someone mentions the account (in a comment with --comment-id, else in a caption).
+    Mention {
+        /// The media.
+        #[arg(long)]
+        media_id: Option<String>,
+        /// The comment that mentions the account.
+        #[arg(long)]
+        comment_id: Option<String>,
+    },
+    /// A story's insights arrive (as when it expires).
+    StoryInsights {
+        /// The story.
+        #[arg(long)]
+        media_id: Option<String>,
+        /// Reach.
+        #[arg(long)]
+        reach: Option<u64>,
+    },
+    /// The App Dashboard's "Test" payload for a field (messages, comments, mentions, ...).
+    Test {
+        /// The subscription field.
+        field: String,
+    },
 }
 
 /// `instagraph serve`.

@@ -283,15 +283,31 @@ async fn the_sandbox_delivers_signed_webhooks_to_the_receiver() {
         .unwrap()
         .to_owned();
     let http = reqwest::Client::new();
-    let comment: Value = http
-        .post(format!("{control}/simulate/comment"))
-        .json(&json!({"account": "business", "text": "Love this!", "from_username": "fan.account"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
+    // The CLI plays the commenter.
+    let base = d.line["sandbox"]["base_url"].as_str().unwrap().to_owned();
+    let out = base_cmd()
+        .args([
+            "sandbox",
+            "simulate",
+            "--sandbox-url",
+            &base,
+            "--to",
+            "business",
+            "comment",
+            "--text",
+            "Love this!",
+            "--from",
+            "fan.account",
+        ])
+        .output()
         .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let comment: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(comment["field"], "comments");
     let comment_id = comment["value"]["id"].as_str().unwrap().to_owned();
     let mention: Value = http
         .post(format!("{control}/simulate/mention"))
@@ -325,6 +341,21 @@ async fn the_sandbox_delivers_signed_webhooks_to_the_receiver() {
         .find(|e| e["eventType"] == "mention")
         .expect("mention stored");
     assert_eq!(m["normalized"]["commentId"], "17890000000000001");
+    // Refused simulations exit 2 with the sandbox's reason.
+    let out = base_cmd()
+        .args([
+            "sandbox",
+            "simulate",
+            "--sandbox-url",
+            &base,
+            "--to",
+            "nobody",
+            "mention",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no seeded account"));
     // The sandbox saw 200s.
     let status: Value = http
         .get(format!("{control}/webhooks"))

@@ -7,9 +7,29 @@
 //! instances claim at once). Integer columns are `BIGINT` everywhere so that they decode as
 //! `i64` on both.
 
-/// Largest number of rows in one multi-row `INSERT` (keeps bind counts under both backends'
-/// limits).
-pub(crate) const CHUNK: usize = 400;
+/// Row counts of the multi-row statements, largest first. A batch is cut greedily into
+/// chunks of these sizes, so that only a handful of distinct statements exist and every one of
+/// them stays in the connection's prepared-statement cache (a statement per batch size would
+/// be prepared afresh almost every time). 256 rows of 10 columns keep bind counts far under
+/// both backends' limits.
+pub(crate) const CHUNK_SIZES: [usize; 5] = [256, 64, 16, 4, 1];
+
+/// `items` cut into chunks whose lengths are all in [`CHUNK_SIZES`].
+pub(crate) fn planned_chunks<T>(items: &[T]) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    let mut rest = items;
+    while !rest.is_empty() {
+        let size = CHUNK_SIZES
+            .iter()
+            .copied()
+            .find(|s| *s <= rest.len())
+            .unwrap_or(1);
+        let (head, tail) = rest.split_at(size);
+        out.push(head);
+        rest = tail;
+    }
+    out
+}
 
 macro_rules! webhook_store_impl {
     ($store:ty, $backend:expr, $sql:path, $begin:expr, $skip_locked:expr) => {
@@ -26,7 +46,7 @@ macro_rules! webhook_store_impl {
                 }
                 let mut tx = self.pool.begin_with($begin).await.map_err(err)?;
                 let mut ids = Vec::with_capacity(batch.len());
-                for chunk in batch.chunks($crate::webhooks_sql::CHUNK) {
+                for chunk in $crate::webhooks_sql::planned_chunks(&batch) {
                     let sql = $sql(&format!(
                         "INSERT INTO webhook_payloads (received_at, body, secret_index, state) \
                          VALUES {} RETURNING id",
@@ -119,7 +139,7 @@ macro_rules! webhook_store_impl {
                 // skipped entirely.
                 let ids: Vec<i64> = results.iter().map(|(id, _)| *id).collect();
                 let mut pending = std::collections::HashMap::new();
-                for chunk in ids.chunks($crate::webhooks_sql::CHUNK) {
+                for chunk in $crate::webhooks_sql::planned_chunks(&ids) {
                     let sql = $sql(&format!(
                         "SELECT id, received_at FROM webhook_payloads WHERE state = 0 AND id IN ({})",
                         $crate::webhooks::in_list(chunk.len())
@@ -158,7 +178,7 @@ macro_rules! webhook_store_impl {
                     }
                 }
                 let mut new_ids = std::collections::HashMap::new();
-                for chunk in events.chunks($crate::webhooks_sql::CHUNK) {
+                for chunk in $crate::webhooks_sql::planned_chunks(&events) {
                     let sql = $sql(&format!(
                         "INSERT INTO webhook_events (payload_id, received_at, dedupe_key, \
                          account_id, object, event_type, field, timestamp_ms, raw, normalized) \
@@ -199,7 +219,7 @@ macro_rules! webhook_store_impl {
                         None => outcome.duplicates += 1,
                     }
                 }
-                for chunk in deliveries.chunks($crate::webhooks_sql::CHUNK) {
+                for chunk in $crate::webhooks_sql::planned_chunks(&deliveries) {
                     let sql = $sql(&format!(
                         "INSERT INTO webhook_deliveries (event_id, target, state, attempts, \
                          next_at, created_at) VALUES {}",
@@ -218,7 +238,7 @@ macro_rules! webhook_store_impl {
                     q.execute(&mut *tx).await.map_err(db("commit_processed"))?;
                 }
                 outcome.deliveries = deliveries.len() as u64;
-                for chunk in processed.chunks($crate::webhooks_sql::CHUNK) {
+                for chunk in $crate::webhooks_sql::planned_chunks(&processed) {
                     let sql = $sql(&format!(
                         "UPDATE webhook_payloads SET state = 1 WHERE id IN ({})",
                         $crate::webhooks::in_list(chunk.len())
@@ -356,7 +376,7 @@ macro_rules! webhook_store_impl {
                 let db = || $crate::StoreError::db($backend, "enqueue_deliveries");
                 let mut tx = self.pool.begin_with($begin).await.map_err(db())?;
                 let mut n = 0;
-                for chunk in event_ids.chunks($crate::webhooks_sql::CHUNK) {
+                for chunk in $crate::webhooks_sql::planned_chunks(&event_ids) {
                     // Only events that exist.
                     let sql = $sql(&format!(
                         "INSERT INTO webhook_deliveries (event_id, target, state, attempts, \
@@ -679,3 +699,17 @@ macro_rules! webhook_store_impl {
 }
 
 pub(crate) use webhook_store_impl;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chunks_use_few_sizes_and_cover_everything() {
+        for n in [0usize, 1, 3, 5, 63, 64, 65, 300, 1023, 1024, 5000] {
+            let items: Vec<usize> = (0..n).collect();
+            let chunks = super::planned_chunks(&items);
+            let flat: Vec<usize> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
+            assert_eq!(flat, items);
+            assert!(chunks.iter().all(|c| super::CHUNK_SIZES.contains(&c.len())));
+        }
+    }
+}

@@ -15,6 +15,9 @@ pub const BATCH: u32 = 256;
 /// How often to look for payloads stored by another instance (PostgreSQL) when nobody
 /// notifies us.
 pub const POLL: Duration = Duration::from_secs(1);
+/// After being woken, wait this long so that payloads arriving together are processed in one
+/// transaction (fewer, shorter write locks for the receiver's group commit to wait on).
+pub const COALESCE: Duration = Duration::from_millis(10);
 
 /// Splits one raw body into the store's events.
 pub fn split(body: &[u8]) -> Processed {
@@ -119,7 +122,7 @@ pub async fn run(
             }
         }
         tokio::select! {
-            _ = signals.stored.notified() => {}
+            _ = signals.stored.notified() => tokio::time::sleep(COALESCE).await,
             _ = tokio::time::sleep(POLL) => {}
         }
     }
