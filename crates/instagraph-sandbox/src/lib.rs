@@ -16,10 +16,12 @@ mod control;
 mod errors;
 mod fields;
 mod graph;
+mod messaging;
 mod paging;
 mod params;
 mod rng;
 mod seed;
+pub mod simulate;
 mod state;
 pub mod subscription;
 mod types;
@@ -35,6 +37,11 @@ use axum::routing::{get, post};
 pub use auth::appsecret_proof;
 pub use config::{ClockMode, DETERMINISTIC_START_UNIX, SandboxConfig};
 pub use errors::SandboxError;
+pub use messaging::{MessagingLimits, ReplyableComment};
+pub use simulate::{
+    SimAttachment, SimUser, SimulatedBlock, SimulatedDm, SimulatedEvent, SimulatedPostback,
+    SimulatedReaction, SimulatedRead, SimulationError,
+};
 pub use types::{
     AuthMethod, Fault, LoginFamily, ProofState, RecordedRequest, SeededAccount, TokenKind,
     TokenSpec,
@@ -109,6 +116,7 @@ impl Sandbox {
                 get(control::get_budgets).post(control::set_budgets),
             )
             .route("/_sandbox/reset", post(control::reset))
+            .merge(simulate::routes())
             .merge(subscription::routes())
             .method_not_allowed_fallback(control::method_not_allowed)
             .fallback(graph::handle)

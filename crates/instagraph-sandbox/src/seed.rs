@@ -291,6 +291,7 @@ fn seed_creator(st: &mut State) {
 pub(crate) fn seed_defaults(st: &mut State) {
     seed_business(st);
     seed_creator(st);
+    crate::messaging::seed(st);
 }
 
 /// Mints a token according to `spec`.

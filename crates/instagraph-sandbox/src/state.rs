@@ -134,12 +134,15 @@ pub(crate) struct State {
     pub(crate) outbox: VecDeque<crate::webhooks::WebhookEvent>,
     /// Woken whenever an event is queued.
     pub(crate) outbox_notify: std::sync::Arc<tokio::sync::Notify>,
+    /// Instagram Direct: users, conversations, messages, private replies, messenger profiles.
+    pub(crate) messaging: crate::messaging::MessagingState,
 }
 
 impl State {
     /// An empty world (no accounts) with clock and PRNGs set up from `config`.
     pub(crate) fn empty(config: SandboxConfig) -> Self {
         let mut rng = SplitMix64::new(config.seed);
+        let messaging = crate::messaging::MessagingState::new(config.seed);
         let trace_rng = SplitMix64::new(rng.next_u64());
         let cursor_salt = rng.next_u64();
         Self {
@@ -160,6 +163,7 @@ impl State {
             requests: VecDeque::new(),
             outbox: VecDeque::new(),
             outbox_notify: std::sync::Arc::new(tokio::sync::Notify::new()),
+            messaging,
         }
     }
 
@@ -185,7 +189,7 @@ impl State {
         }
     }
 
-    fn id_in_use(&self, id: &str) -> bool {
+    pub(crate) fn id_in_use(&self, id: &str) -> bool {
         self.apps.contains_key(id)
             || self.fb_users.contains_key(id)
             || self.pages.contains_key(id)
@@ -195,6 +199,7 @@ impl State {
                 .ig_accounts
                 .values()
                 .any(|a| a.app_scoped_id.as_deref() == Some(id))
+            || self.messaging.id_in_use(id)
     }
 
     /// A new token string for `family` (`EAA…` or `IGAA…`), unique.

@@ -50,7 +50,7 @@ impl WebhookPayload {
 pub struct WebhookEvent {
     /// `instagram` (both login families deliver Instagram events under this object).
     pub object: String,
-    /// `entry[].id`: the IG professional account's id (the app-scoped id on Instagram Login).
+    /// `entry[].id`: the IG professional account's id (on both login families).
     pub entry_id: String,
     /// `entry[].time`, unix milliseconds (sandbox clock).
     pub time_ms: i64,

@@ -2,6 +2,7 @@
 //! throttling, faults, dispatch to the per-area modules, response headers and the request log.
 
 pub(crate) mod media;
+pub(crate) mod messaging;
 pub(crate) mod page;
 pub(crate) mod user;
 
@@ -68,6 +69,15 @@ pub(crate) enum Node {
         addressed_as: Option<String>,
     },
     Media(String),
+    /// A direct-message thread.
+    Conversation(String),
+    /// A direct message (`mid`).
+    DmMessage(String),
+    /// An Instagram user as seen by `account` (IGSID), for the User Profile API.
+    DmUser {
+        account: String,
+        igsid: String,
+    },
 }
 
 fn is_version(seg: &str) -> bool {
@@ -133,7 +143,30 @@ pub(crate) fn resolve(st: &State, token: &TokenRecord, seg: &str) -> Option<Node
             .can_access_ig(token, &m.owner)
             .then(|| Node::Media(seg.to_string()));
     }
-    None
+    resolve_messaging(st, token, seg)
+}
+
+/// Messaging objects: threads, mids and IGSIDs of the accounts the token may act on.
+fn resolve_messaging(st: &State, token: &TokenRecord, seg: &str) -> Option<Node> {
+    let m = &st.messaging;
+    if let Some(c) = m.conversations.get(seg) {
+        return st
+            .can_access_ig(token, &c.account)
+            .then(|| Node::Conversation(seg.to_string()));
+    }
+    if let Some(msg) = m.messages.get(seg) {
+        let account = m.conversations.get(&msg.conversation)?.account.clone();
+        return st
+            .can_access_ig(token, &account)
+            .then(|| Node::DmMessage(seg.to_string()));
+    }
+    st.accessible_ig_accounts(token)
+        .into_iter()
+        .find(|a| m.user(a, seg).is_some())
+        .map(|account| Node::DmUser {
+            account,
+            igsid: seg.to_string(),
+        })
 }
 
 /// The IG account a call is charged to for the Instagram BUC limit.
@@ -141,6 +174,26 @@ fn target_ig_account(st: &State, token: &TokenRecord, segments: &[String]) -> Op
     match resolve(st, token, segments.first()?)? {
         Node::IgUser { ig_user_id, .. } => Some(ig_user_id),
         Node::Media(id) => st.media.get(&id).map(|m| m.owner.clone()),
+        // Messaging through a Page (Facebook Login) is charged to the Page's IG account.
+        Node::Page(id)
+            if segments
+                .get(1)
+                .is_some_and(|e| messaging::EDGES.contains(&e.as_str())) =>
+        {
+            st.pages.get(&id).and_then(|p| p.ig_user_id.clone())
+        }
+        Node::Conversation(id) => st
+            .messaging
+            .conversations
+            .get(&id)
+            .map(|c| c.account.clone()),
+        Node::DmMessage(id) => st
+            .messaging
+            .messages
+            .get(&id)
+            .and_then(|m| st.messaging.conversations.get(&m.conversation))
+            .map(|c| c.account.clone()),
+        Node::DmUser { account, .. } => Some(account),
         Node::FbUser(_) | Node::Page(_) => None,
     }
 }
@@ -188,6 +241,25 @@ fn dispatch(st: &mut State, ctx: &Ctx, segments: &[String]) -> Result<Value, Gra
             ctx.only_get(first)?;
             media::list_media(st, ctx, ig_user_id)
         }
+        (
+            Node::IgUser { .. } | Node::Page(_) | Node::FbUser(_),
+            [edge @ ("messages" | "message_attachments" | "conversations" | "messenger_profile")],
+        ) => {
+            let account = messaging::messaging_account(st, ctx, &node, edge)?;
+            match *edge {
+                "messages" => messaging::send(st, ctx, &account, first),
+                "message_attachments" => messaging::upload_attachment(st, ctx, &account, first),
+                "conversations" => messaging::list_conversations(st, ctx, &account, &node, first),
+                _ => {
+                    let key = messaging::profile_key(ctx, &node, &account);
+                    messaging::messenger_profile(st, ctx, &key)
+                }
+            }
+        }
+        (Node::Conversation(id), []) => messaging::get_conversation(st, ctx, id),
+        (Node::Conversation(id), ["messages"]) => messaging::conversation_messages(st, ctx, id),
+        (Node::DmMessage(id), []) => messaging::get_message(st, ctx, id),
+        (Node::DmUser { account, igsid }, []) => messaging::get_profile(st, ctx, account, igsid),
         // Anything else, including Facebook-only edges such as `/me/accounts` called with an
         // Instagram-Login token: graph.instagram.com answers
         // `{"type":"IGApiException","code":2500,"message":"Unknown path components: /accounts"}`
