@@ -176,7 +176,10 @@ struct Inner {
     proof: Option<String>,
     account: String,
     usage: Mutex<(PlatformUsage, i64)>,
-    budgets: Mutex<LocalBudgets>,
+    /// Shared with clients derived by [`Client::with_access_token`].
+    budgets: Arc<Mutex<LocalBudgets>>,
+    /// The IGSID profile cache (see `ops::messaging`), shared like the budgets.
+    profiles: Arc<crate::ops::messaging::ProfileCache>,
     sink: Option<Arc<dyn BudgetSink>>,
     clock: SharedClock,
 }
@@ -205,9 +208,17 @@ pub struct ClientBuilder {
     sink: Option<Arc<dyn BudgetSink>>,
     restore: Vec<(String, i64)>,
     clock: Option<SharedClock>,
+    profile_ttl: Option<Duration>,
 }
 
 impl ClientBuilder {
+    /// How long IGSID profiles stay cached (default
+    /// [`crate::ops::messaging::DEFAULT_PROFILE_TTL`]); zero disables the cache.
+    pub fn profile_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.profile_ttl = Some(ttl);
+        self
+    }
+
     /// Persists local budget usage through `sink`.
     pub fn budget_sink(mut self, sink: Arc<dyn BudgetSink>) -> Self {
         self.sink = Some(sink);
@@ -274,7 +285,11 @@ impl ClientBuilder {
                 proof,
                 account,
                 usage: Mutex::new((PlatformUsage::default(), 0)),
-                budgets: Mutex::new(budgets),
+                budgets: Arc::new(Mutex::new(budgets)),
+                profiles: Arc::new(crate::ops::messaging::ProfileCache::new(
+                    self.profile_ttl
+                        .unwrap_or(crate::ops::messaging::DEFAULT_PROFILE_TTL),
+                )),
                 sink: self.sink,
                 clock: self.clock.unwrap_or_else(|| Arc::new(TokioClock::new())),
                 config,
@@ -295,6 +310,7 @@ impl Client {
             sink: None,
             restore: Vec::new(),
             clock: None,
+            profile_ttl: None,
         }
     }
 
@@ -316,6 +332,45 @@ impl Client {
     /// Whether calls carry `appsecret_proof`.
     pub fn uses_appsecret_proof(&self) -> bool {
         self.inner.proof.is_some()
+    }
+
+    /// Now, by the client's clock (unix milliseconds).
+    pub fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    pub(crate) fn profile_cache(&self) -> &crate::ops::messaging::ProfileCache {
+        &self.inner.profiles
+    }
+
+    /// The same client with another access token (a Page token for Facebook Login messaging):
+    /// same configuration, clock and budget persistence; local budgets and the profile cache are
+    /// shared with this client, so pacing holds across both.
+    pub fn with_access_token(&self, token: impl Into<String>) -> Result<Client, Error> {
+        let token: String = token.into();
+        if token.trim().is_empty() {
+            return Err(Error::Config("the new access token is empty".into()));
+        }
+        let mut config = self.inner.config.clone();
+        let proof = config
+            .app_secret
+            .as_ref()
+            .map(|s| appsecret_proof(s.expose_secret(), &token));
+        config.access_token = secrecy::SecretString::from(token);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http: self.inner.http.clone(),
+                base: self.inner.base.clone(),
+                proof,
+                account: self.inner.account.clone(),
+                usage: Mutex::new(lock(&self.inner.usage).clone()),
+                budgets: self.inner.budgets.clone(),
+                profiles: self.inner.profiles.clone(),
+                sink: self.inner.sink.clone(),
+                clock: self.inner.clock.clone(),
+                config,
+            }),
+        })
     }
 
     /// The platform's usage figures from the last response that carried them.
@@ -437,13 +492,24 @@ impl Client {
             let outcome = lock(&self.inner.budgets).try_acquire(&key, budget, now);
             match outcome {
                 Acquire::Granted => {
-                    if let Some(sink) = &self.inner.sink {
+                    // Per-second pacing is not worth a write; hourly budgets survive restarts.
+                    if budget.window_secs >= 60
+                        && let Some(sink) = &self.inner.sink
+                    {
                         sink.record(&key, now).await;
                     }
                     return Ok(());
                 }
                 Acquire::WaitUntil(t) => {
-                    let wait_ms = u64::try_from(t.saturating_sub(now)).unwrap_or(u64::MAX);
+                    // Per-second windows get a margin: the platform counts from when it received
+                    // a call, a little after we sent it.
+                    let margin = if budget.window_secs < 60 {
+                        crate::ratelimit::SHORT_WINDOW_MARGIN_MS
+                    } else {
+                        0
+                    };
+                    let wait_ms = u64::try_from(t.saturating_sub(now).saturating_add(margin))
+                        .unwrap_or(u64::MAX);
                     if wait_ms / 1000 > self.inner.config.budgets.max_wait_secs {
                         return Err(Error::BudgetExhausted {
                             class: class.as_str().to_owned(),

@@ -159,6 +159,9 @@ pub fn classify(code: i64, subcode: Option<i64>, is_transient: Option<bool>) -> 
     match (code, subcode) {
         (9007, _) | (_, Some(2207027)) => ErrorClass::NotReady,
         (10, Some(2534022)) | (551, _) | (_, Some(2018278)) => ErrorClass::MessagingWindow,
+        // One private reply per comment; the recipient is gone or blocked; thread archived.
+        (_, Some(2534025 | 2534014 | 2534001)) => ErrorClass::MessagingWindow,
+        (_, Some(2534013)) => ErrorClass::RateLimited,
         (190 | 102, _) => ErrorClass::ReAuth,
         (24, Some(2207008)) => ErrorClass::Retryable,
         (24, Some(2207006)) => ErrorClass::InvalidRequest,
@@ -185,10 +188,29 @@ pub fn fix_for(code: i64, subcode: Option<i64>, class: ErrorClass) -> &'static s
             "Re-authenticate: the access token is invalid or expired. Log in again or use a fresh token."
         }
         (10, Some(2534022)) => {
-            "Outside the 24-hour messaging window: wait for the user to message you (a human agent may reply within 7 days with the HUMAN_AGENT tag)."
+            "Outside the messaging window: you may reply within 24 hours of the user's last message (a human agent may reply within 7 days with the HUMAN_AGENT tag; a private reply must go within 7 days of the comment). Wait for the user to message you again; do not retry."
         }
         (551, _) => {
-            "This user cannot receive messages from you now (blocked, left, or never started a conversation): wait for the user to initiate."
+            "This user cannot receive messages from you now (blocked, left, or never started a conversation): wait for the user to initiate; do not retry."
+        }
+        (_, Some(2534025)) => {
+            "This comment already received its one private reply: continue in the conversation once the user answers."
+        }
+        (_, Some(2534014)) => {
+            "No such user for this account (deleted, blocked, or an id from another account): message only IGSIDs from your own webhooks or conversations."
+        }
+        (_, Some(2534001)) => "The conversation was archived or deleted.",
+        (_, Some(2534013)) => {
+            "Too many private replies: wait before replying to more comments (750 per hour)."
+        }
+        (210, _) => {
+            "This call needs a Page access token: on Facebook Login, messaging goes through the Page linked to the Instagram account (GET /me/accounts?fields=access_token,instagram_business_account)."
+        }
+        (100, Some(2018047)) => {
+            "The attachment could not be fetched or has the wrong type for its kind: use a public HTTPS URL of a supported format and size."
+        }
+        (100, Some(33)) => {
+            "The object does not exist or this token cannot see it (direct messages: only the 20 most recent messages of a conversation can be read)."
         }
         (10, _) | (200..=299, _) => {
             "A permission is missing: grant the scope the call needs (e.g. instagram_basic / instagram_business_basic, instagram_manage_messages) and check the app's access level."
@@ -482,6 +504,10 @@ mod tests {
             (299, None, None, Permission),
             (10, Some(2534022), None, MessagingWindow),
             (551, Some(1545041), None, MessagingWindow),
+            (10, Some(2534025), None, MessagingWindow),
+            (100, Some(2534014), None, MessagingWindow),
+            (613, Some(2534013), None, RateLimited),
+            (210, None, None, Permission),
             (613, None, None, RateLimited),
             (4, None, None, RateLimited),
             (17, None, None, RateLimited),

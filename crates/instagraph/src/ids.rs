@@ -34,6 +34,9 @@ pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, numeric = $numeric:expr, what = $what:expr) => {
+        id_type!($(#[$doc])* $name, numeric = $numeric, what = $what, max_len = 64, extra = b"_-=");
+    };
+    ($(#[$doc:meta])* $name:ident, numeric = $numeric:expr, what = $what:expr, max_len = $max:expr, extra = $extra:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(transparent)]
@@ -48,21 +51,27 @@ macro_rules! id_type {
             /// Checks user input before it is used in a request path.
             pub fn parse(id: &str) -> Result<Self, crate::Error> {
                 let trimmed = id.trim();
+                let extra: &[u8] = $extra;
                 let ok = !trimmed.is_empty()
-                    && trimmed.len() <= 64
+                    && trimmed.len() <= $max
                     && if $numeric {
                         trimmed.bytes().all(|b| b.is_ascii_digit())
                     } else {
                         trimmed
                             .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'=')
+                            .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
                     };
                 if ok {
                     Ok(Self(trimmed.to_owned()))
                 } else {
                     Err(crate::Error::invalid_input(
                         $what,
-                        if $numeric { "a numeric id of at most 64 digits" } else { "an id of at most 64 letters, digits, '_', '-' or '='" },
+                        if $numeric {
+                            format!("a numeric id of at most {} digits", $max)
+                        } else {
+                            let chars: Vec<String> = extra.iter().map(|c| format!("'{}'", char::from(*c))).collect();
+                            format!("an id of at most {} letters, digits, {}", $max, chars.join(", "))
+                        },
                         id,
                     ))
                 }
@@ -138,12 +147,17 @@ id_type!(
     Igsid, numeric = true, what = "igsid"
 );
 id_type!(
-    /// A direct message id (`mid`), base64-like.
-    MessageId, numeric = false, what = "message_id"
+    /// A direct message id (`mid`): base64-like on Instagram (about 180 characters), `mid.…:…`
+    /// on older Messenger payloads.
+    MessageId, numeric = false, what = "message_id", max_len = 512, extra = b"_-=.:"
 );
 id_type!(
-    /// A conversation (thread) id.
-    ConversationId, numeric = false, what = "conversation_id"
+    /// A conversation (thread) id (base64-like on Instagram, `t_…` on Messenger).
+    ConversationId, numeric = false, what = "conversation_id", max_len = 512, extra = b"_-=."
+);
+id_type!(
+    /// A reusable attachment id from `message_attachments`.
+    AttachmentId, numeric = true, what = "attachment_id"
 );
 
 #[cfg(test)]
@@ -167,5 +181,13 @@ mod tests {
         assert!(IgUserId::parse(" 17841400000000001 ").is_ok());
         assert!(MessageId::parse("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUl").is_ok());
         assert!(MessageId::parse("a b").is_err());
+        let ig_mid = format!("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOj{}", "A".repeat(150));
+        assert!(
+            MessageId::parse(&ig_mid).is_ok(),
+            "real mids are ~180 characters"
+        );
+        assert!(MessageId::parse("mid.1456970487936:c34767dfe57ee6e339").is_ok());
+        assert!(MessageId::parse("a/b").is_err());
+        assert!(ConversationId::parse(&"x".repeat(513)).is_err());
     }
 }

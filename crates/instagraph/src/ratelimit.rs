@@ -148,6 +148,10 @@ impl PacingPolicy {
     }
 }
 
+/// Extra wait (ms) before a slot of a sub-minute window (per-second pacing) is used again, so the
+/// platform, which counts from when a call arrives, never sees one call too many.
+pub const SHORT_WINDOW_MARGIN_MS: i64 = 100;
+
 /// The classes local budgets are kept for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -160,6 +164,15 @@ pub enum OperationClass {
     UserProfile,
     /// Everything else (no local limit by default).
     Other,
+    /// Per-second pacing of text, link, image, sticker, template, reaction and sender-action
+    /// sends (per account; documented at 300 per second).
+    SendText,
+    /// Per-second pacing of audio and video sends (per account; documented at 10 per second).
+    SendMedia,
+    /// Per-second pacing of Conversations API reads (per account; documented at 2 per second).
+    Conversations,
+    /// Private replies to comments (per account; documented at 750 per hour).
+    PrivateReplies,
 }
 
 impl OperationClass {
@@ -170,6 +183,10 @@ impl OperationClass {
             OperationClass::MediaUpload => "media-upload",
             OperationClass::UserProfile => "user-profile",
             OperationClass::Other => "other",
+            OperationClass::SendText => "send-text",
+            OperationClass::SendMedia => "send-media",
+            OperationClass::Conversations => "conversations",
+            OperationClass::PrivateReplies => "private-replies",
         }
     }
 
@@ -179,11 +196,15 @@ impl OperationClass {
     }
 
     /// All classes.
-    pub const ALL: [OperationClass; 4] = [
+    pub const ALL: [OperationClass; 8] = [
         OperationClass::Messaging,
         OperationClass::MediaUpload,
         OperationClass::UserProfile,
         OperationClass::Other,
+        OperationClass::SendText,
+        OperationClass::SendMedia,
+        OperationClass::Conversations,
+        OperationClass::PrivateReplies,
     ];
 }
 
@@ -197,7 +218,9 @@ pub struct Budget {
 }
 
 /// Local budgets per class, with the documented defaults: messaging 200/h per account, media
-/// upload 50/h per account, user profile 200/h per app.
+/// upload 50/h per account, user profile 200/h per app, private replies 750/h per account, and
+/// the per-second send pacing of the Messenger Platform (300/s text, 10/s audio and video, 2/s
+/// Conversations API), so a bulk send paces itself instead of failing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BudgetConfig {
     /// Budget per class; a class without an entry is not limited locally.
@@ -233,6 +256,34 @@ impl Default for BudgetConfig {
                     Budget {
                         limit: 200,
                         window_secs: hour,
+                    },
+                ),
+                (
+                    OperationClass::PrivateReplies,
+                    Budget {
+                        limit: 750,
+                        window_secs: hour,
+                    },
+                ),
+                (
+                    OperationClass::SendText,
+                    Budget {
+                        limit: 300,
+                        window_secs: 1,
+                    },
+                ),
+                (
+                    OperationClass::SendMedia,
+                    Budget {
+                        limit: 10,
+                        window_secs: 1,
+                    },
+                ),
+                (
+                    OperationClass::Conversations,
+                    Budget {
+                        limit: 2,
+                        window_secs: 1,
                     },
                 ),
             ]),

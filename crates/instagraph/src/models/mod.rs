@@ -1,8 +1,17 @@
 //! Response models. Every model keeps fields it does not declare in `extra`, so nothing the
 //! platform sends is lost.
 
+pub mod messaging;
+pub mod messenger_profile;
 pub mod user;
 
+pub use messaging::{
+    AttachmentMedia, Conversation, MessageAttachment, MessageDetails, MessageReaction,
+    MessagingUserProfile, Participant, SendResponse, SendResult,
+};
+pub use messenger_profile::{
+    GetStarted, Greeting, IceBreaker, IceBreakers, MenuItem, MessengerProfile, PersistentMenu,
+};
 pub use user::{InstagramBusinessAccount, PageAccount, UserProfile};
 
 use serde::{Deserialize, Deserializer};
