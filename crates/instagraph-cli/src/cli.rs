@@ -98,6 +98,13 @@ pub enum Command {
     Config,
     /// Stored webhook events: list, show, tail, replay, deliveries, stats.
     Events(EventsArgs),
+    /// Instagram Direct: send text, media, templates, quick replies, reactions, typing, seen,
+    /// private replies; a user's profile by IGSID.
+    Dm(crate::commands::dm::DmArgs),
+    /// Conversations and their messages (Conversations API).
+    Conversations(crate::commands::conversations::ConversationsArgs),
+    /// The messenger profile: ice breakers, persistent menu, get started, greeting.
+    Profile(crate::commands::profile::ProfileArgs),
 }
 
 /// `instagraph sandbox`.

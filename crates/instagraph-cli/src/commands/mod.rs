@@ -1,7 +1,10 @@
 //! One module per command.
 
+pub(crate) mod conversations;
+pub(crate) mod dm;
 mod events;
 mod me;
+pub(crate) mod profile;
 mod raw;
 mod sandbox;
 mod serve;
@@ -22,6 +25,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Usage(args) => usage::run(&ctx, args).await,
         Command::Config => show_config(&ctx),
         Command::Events(args) => events::run(&ctx, args).await,
+        Command::Dm(args) => dm::run(&ctx, args).await,
+        Command::Conversations(args) => conversations::run(&ctx, args).await,
+        Command::Profile(args) => profile::run(&ctx, args).await,
     }
 }
 

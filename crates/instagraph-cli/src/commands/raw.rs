@@ -30,7 +30,12 @@ pub async fn run(ctx: &Context, args: RawArgs) -> Result<()> {
         .find(|c| c.as_str() == args.class)
         .ok_or_else(|| {
             Refused(format!(
-                "--class must be messaging, media-upload, user-profile or other, got {:?}",
+                "--class must be one of {}, got {:?}",
+                OperationClass::ALL
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 args.class
             ))
         })?;
