@@ -74,6 +74,19 @@ fn rss_kb(pid: u32, key: &str) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// User + system CPU seconds of a process so far.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = [11usize, 12]
+        .iter()
+        .filter_map(|i| f.get(*i).and_then(|v| v.parse::<f64>().ok()))
+        .sum();
+    ticks / 100.0
+}
+
 fn start_server(bin: &str, db: &std::path::Path) -> Result<Server> {
     let mut child = Command::new(bin)
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
@@ -192,6 +205,7 @@ fn main() -> Result<()> {
         None => args.connections,
     };
     let peak_rss = Arc::new(AtomicU64::new(idle_kb));
+    let cpu_used = Arc::new(std::sync::Mutex::new((0.0f64, 0.0f64)));
     let (latencies, elapsed, measured) = rt.block_on(async {
         // RSS sampler.
         let sampler = {
@@ -252,12 +266,16 @@ fn main() -> Result<()> {
         }
         tokio::time::sleep(Duration::from_secs(args.warmup)).await;
         let acked_before = shared.acked.load(Ordering::Relaxed);
+        let cpu_before = (cpu_seconds(&pid.to_string()), cpu_seconds("self"));
         shared.measuring.store(true, Ordering::Relaxed);
         let t0 = Instant::now();
         tokio::time::sleep(Duration::from_secs(args.seconds)).await;
         shared.measuring.store(false, Ordering::Relaxed);
         let elapsed = t0.elapsed();
         let measured = shared.acked.load(Ordering::Relaxed) - acked_before;
+        let cpu_after = (cpu_seconds(&pid.to_string()), cpu_seconds("self"));
+        *cpu_used.lock().unwrap_or_else(|e| e.into_inner()) =
+            (cpu_after.0 - cpu_before.0, cpu_after.1 - cpu_before.1);
         shared.stop.store(true, Ordering::Relaxed);
         let mut all = Vec::new();
         for t in tasks {
@@ -278,20 +296,36 @@ fn main() -> Result<()> {
         .load(Ordering::Relaxed)
         .max(rss_kb(pid, "VmHWM:").unwrap_or(0));
 
-    // Every acknowledged event must be stored: ask the server.
-    let stats = rt.block_on(async {
-        let mut s = TcpStream::connect(addr).await?;
-        s.write_all(
-            format!("GET /webhook/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
-                .as_bytes(),
-        )
-        .await?;
-        let mut out = Vec::new();
-        s.read_to_end(&mut out).await?;
-        let text = String::from_utf8_lossy(&out);
-        let body = text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
-        Ok::<_, anyhow::Error>(serde_json::from_str::<serde_json::Value>(&body)?)
-    })?;
+    // Every acknowledged event must be stored: ask the server. Then wait for the processor
+    // (which yields to the receiver under load) to turn every payload into events.
+    let fetch_stats = || {
+        rt.block_on(async {
+            let mut s = TcpStream::connect(addr).await?;
+            s.write_all(
+                format!("GET /webhook/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
+            .await?;
+            let mut out = Vec::new();
+            s.read_to_end(&mut out).await?;
+            let text = String::from_utf8_lossy(&out);
+            let body = text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+            Ok::<_, anyhow::Error>(serde_json::from_str::<serde_json::Value>(&body)?)
+        })
+    };
+    let stats = fetch_stats()?;
+    let pending_at_end = stats["store"]["pending_payloads"].as_u64().unwrap_or(0);
+    let drain_start = Instant::now();
+    let mut drained = fetch_stats()?;
+    while drained["store"]["pending_payloads"].as_u64().unwrap_or(0) > 0
+        && drain_start.elapsed() < Duration::from_secs(600)
+    {
+        std::thread::sleep(Duration::from_millis(100));
+        drained = fetch_stats()?;
+    }
+    let drain_seconds = drain_start.elapsed().as_secs_f64();
+    let events_stored = drained["store"]["events"].as_u64().unwrap_or(0);
+    let cpu = *cpu_used.lock().unwrap_or_else(|e| e.into_inner());
     let stored = stats["store"]["payloads"].as_u64().unwrap_or(0);
     let report = serde_json::json!({
         "mode": match args.rate { Some(r) => format!("open loop, {r} events/s"), None => format!("closed loop, {connections} connections") },
@@ -307,9 +341,18 @@ fn main() -> Result<()> {
         "acknowledged": acked,
         "failed": failed,
         "stored": stored,
+        "processing": {
+            "pending_when_load_stopped": pending_at_end,
+            "seconds_to_drain": (drain_seconds * 10.0).round() / 10.0,
+            "events_stored": events_stored,
+        },
         "server_rss_mb": {
             "idle": (idle_kb as f64 / 1024.0 * 10.0).round() / 10.0,
             "peak": (peak_kb as f64 / 1024.0 * 10.0).round() / 10.0,
+        },
+        "cpu_cores_busy": {
+            "server": ((cpu.0 / elapsed.as_secs_f64()) * 100.0).round() / 100.0,
+            "load_generator": ((cpu.1 / elapsed.as_secs_f64()) * 100.0).round() / 100.0,
         },
         "body_bytes": args.body_bytes,
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),

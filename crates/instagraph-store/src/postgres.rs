@@ -116,6 +116,11 @@ impl std::fmt::Debug for PostgresStore {
 }
 
 impl PostgresStore {
+    /// PostgreSQL handles concurrent writers itself: no gate.
+    pub(crate) async fn write_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        None
+    }
+
     /// Connects, creates `schema` if given, migrates, and builds the pool.
     ///
     /// `url` is the URL without the `schema` parameter; `original` is what the caller passed

@@ -39,6 +39,7 @@ macro_rules! webhook_store_impl {
                 &self,
                 batch: &[$crate::webhooks::IncomingPayload],
             ) -> Result<Vec<i64>, $crate::StoreError> {
+                let _gate = self.write_gate().await;
                 use sqlx::Row;
                 let err = $crate::StoreError::db($backend, "insert_payloads");
                 if batch.is_empty() {
@@ -123,6 +124,7 @@ macro_rules! webhook_store_impl {
                 targets: &[$crate::webhooks::TargetFilter],
                 now_ms: i64,
             ) -> Result<$crate::webhooks::ProcessOutcome, $crate::StoreError> {
+                let _gate = self.write_gate().await;
                 use $crate::webhooks::Processed;
                 use sqlx::Row;
                 let db = |op| $crate::StoreError::db($backend, op);
@@ -325,6 +327,7 @@ macro_rules! webhook_store_impl {
                 &self,
                 r: &$crate::webhooks::Rejection,
             ) -> Result<(), $crate::StoreError> {
+                let _gate = self.write_gate().await;
                 let sql = $sql(
                     "INSERT INTO webhook_rejections (at, reason, signature_present, body_len) \
                      VALUES (?, ?, ?, ?)",
@@ -373,6 +376,7 @@ macro_rules! webhook_store_impl {
                 target: &str,
                 now_ms: i64,
             ) -> Result<u64, $crate::StoreError> {
+                let _gate = self.write_gate().await;
                 let db = || $crate::StoreError::db($backend, "enqueue_deliveries");
                 let mut tx = self.pool.begin_with($begin).await.map_err(db())?;
                 let mut n = 0;
@@ -404,6 +408,7 @@ macro_rules! webhook_store_impl {
                 targets: &[String],
                 limit: u32,
             ) -> Result<Vec<$crate::webhooks::DueDelivery>, $crate::StoreError> {
+                let _gate = self.write_gate().await;
                 use sqlx::Row;
                 let db = || $crate::StoreError::db($backend, "claim_deliveries");
                 let target_cond = if targets.is_empty() {
@@ -475,6 +480,7 @@ macro_rules! webhook_store_impl {
                 attempt: &$crate::webhooks::Attempt,
                 after: $crate::webhooks::AfterAttempt,
             ) -> Result<(), $crate::StoreError> {
+                let _gate = self.write_gate().await;
                 use $crate::webhooks::AfterAttempt;
                 let db = || $crate::StoreError::db($backend, "record_attempt");
                 let mut tx = self.pool.begin_with($begin).await.map_err(db())?;

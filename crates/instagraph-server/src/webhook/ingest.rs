@@ -10,6 +10,7 @@
 use instagraph_store::Store;
 use instagraph_store::webhooks::IncomingPayload;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 /// Most bodies in one transaction.
@@ -18,6 +19,8 @@ pub const MAX_BATCH: usize = 1024;
 pub const MAX_BATCH_BYTES: usize = 32 * 1024 * 1024;
 /// Bodies waiting for a commit before new ones are pushed back (the HTTP handler waits).
 pub const QUEUE: usize = 16_384;
+/// How many times a batch that is still growing yields to let more requests join it.
+const MAX_YIELDS: u32 = 8;
 
 struct Job {
     payload: IncomingPayload,
@@ -50,13 +53,15 @@ pub enum IngestError {
 }
 
 impl Ingestor {
-    /// Starts the writer task. `stored` is notified after every commit.
+    /// Starts the writer task. `stored` is notified after every commit, and `count` adds up
+    /// the payloads stored (the processor reads it to tell how busy the receiver is).
     pub fn start(
         store: Arc<dyn Store>,
         stored: Arc<Notify>,
+        count: Arc<AtomicU64>,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let task = tokio::spawn(run(store, rx, stored));
+        let task = tokio::spawn(run(store, rx, stored, count));
         (Self { tx }, task)
     }
 
@@ -75,13 +80,22 @@ impl Ingestor {
     }
 }
 
-async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>, stored: Arc<Notify>) {
+async fn run(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<Job>,
+    stored: Arc<Notify>,
+    count: Arc<AtomicU64>,
+) {
     let mut payloads = Vec::with_capacity(MAX_BATCH);
     let mut waiters = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.recv().await {
         let mut bytes = first.payload.body.len();
         payloads.push(first.payload);
         waiters.push(first.done);
+        // Take what is queued; while more keeps arriving (requests whose answers just went out
+        // come back together), yield briefly so they join this commit instead of waiting for
+        // the next one. An idle queue ends the batch at once: a lone request is not delayed.
+        let mut yields = 0;
         while payloads.len() < MAX_BATCH && bytes < MAX_BATCH_BYTES {
             match rx.try_recv() {
                 Ok(job) => {
@@ -89,11 +103,16 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>, stored: Arc<Not
                     payloads.push(job.payload);
                     waiters.push(job.done);
                 }
+                Err(_) if yields < MAX_YIELDS && payloads.len() > 1 => {
+                    yields += 1;
+                    tokio::task::yield_now().await;
+                }
                 Err(_) => break,
             }
         }
         match store.insert_payloads(&payloads).await {
             Ok(ids) => {
+                count.fetch_add(ids.len() as u64, Ordering::Relaxed);
                 for (done, id) in waiters.drain(..).zip(ids) {
                     let _ = done.send(Ok(id));
                 }

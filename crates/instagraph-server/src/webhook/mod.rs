@@ -189,7 +189,8 @@ impl WebhookRuntime {
             .and_then(|v| v.first().map(|e| e.id))
             .unwrap_or(0);
         let (latest_tx, latest_rx) = watch::channel(latest);
-        let (ingestor, writer) = Ingestor::start(store.clone(), stored.clone());
+        let ingested = Arc::new(AtomicU64::new(0));
+        let (ingestor, writer) = Ingestor::start(store.clone(), stored.clone(), ingested.clone());
         // Whatever was stored before a restart is processed now.
         stored.notify_one();
         let filters = config.targets.iter().map(|t| t.filter()).collect();
@@ -201,6 +202,7 @@ impl WebhookRuntime {
                 stored,
                 deliveries: deliveries.clone(),
                 latest_event: latest_tx,
+                ingested,
             },
         ));
         let deliverer = Deliverer::new(store.clone(), config.targets.clone())

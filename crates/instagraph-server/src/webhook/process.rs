@@ -10,8 +10,14 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
-/// Payloads taken per round.
-pub const BATCH: u32 = 256;
+/// Payloads taken per round (one transaction: short, so that the receiver's group commit
+/// never waits long for the write lock).
+pub const BATCH: u32 = 128;
+/// Above this many payloads stored per second the receiver is busy: acknowledging comes
+/// first, so the processor pauses [`YIELD`] between rounds and catches up once it is quiet.
+pub const BUSY_PER_SECOND: u64 = 2_000;
+/// The pause between rounds while the receiver is busy.
+pub const YIELD: Duration = Duration::from_millis(100);
 /// How often to look for payloads stored by another instance (PostgreSQL) when nobody
 /// notifies us.
 pub const POLL: Duration = Duration::from_secs(1);
@@ -56,6 +62,8 @@ pub struct ProcessorSignals {
     pub deliveries: Arc<Notify>,
     /// The highest event id stored so far (followers wake on changes).
     pub latest_event: watch::Sender<i64>,
+    /// Payloads stored by the receiver so far.
+    pub ingested: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Processes everything pending once; returns how many payloads it handled.
@@ -65,8 +73,29 @@ pub async fn process_pending(
     now_ms: i64,
     signals: Option<&ProcessorSignals>,
 ) -> Result<usize, instagraph_store::StoreError> {
+    use std::sync::atomic::Ordering;
     let mut handled = 0;
+    let mut mark = signals.map(|s| {
+        (
+            s.ingested.load(Ordering::Relaxed),
+            std::time::Instant::now(),
+        )
+    });
     loop {
+        if let (Some(s), Some((before, at))) = (signals, mark) {
+            let now = std::time::Instant::now();
+            let elapsed = now.duration_since(at).as_secs_f64();
+            let count = s.ingested.load(Ordering::Relaxed);
+            if elapsed > 0.0
+                && count.saturating_sub(before) as f64 / elapsed > BUSY_PER_SECOND as f64
+            {
+                tokio::time::sleep(YIELD).await;
+            }
+            mark = Some((
+                s.ingested.load(Ordering::Relaxed),
+                std::time::Instant::now(),
+            ));
+        }
         let pending = store.pending_payloads(BATCH).await?;
         if pending.is_empty() {
             return Ok(handled);
