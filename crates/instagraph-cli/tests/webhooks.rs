@@ -250,6 +250,29 @@ async fn serve_prints_its_urls_verifies_stores_and_events_list_shows_them() {
         "signature_mismatch"
     );
     assert_eq!(stats["store"]["payloads"], 4);
+
+    // Replay the postback straight from the CLI to a command target.
+    let out_file = dir.path().join("replayed.json");
+    let out = base_cmd()
+        .args([
+            "events", "replay", "--type", "postback", "--direct", "--json", "--exec",
+        ])
+        .arg(format!("cat > '{}'", out_file.display()))
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["events"], 1);
+    assert_eq!(result["delivered"], 1);
+    let sent: Value = serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    assert_eq!(sent["eventType"], "postback");
+    assert_eq!(sent["normalized"]["payload"], "GET_STARTED");
 }
 
 #[test]
@@ -319,12 +342,57 @@ async fn the_sandbox_delivers_signed_webhooks_to_the_receiver() {
         .await
         .unwrap();
     assert_eq!(mention["field"], "mentions");
+    for args in [
+        vec!["dm", "--from", "new.customer", "--text", "Hi from the CLI"],
+        vec![
+            "postback",
+            "--from",
+            "new.customer",
+            "--payload",
+            "GET_STARTED",
+            "--title",
+            "Get Started",
+        ],
+    ] {
+        let out = base_cmd()
+            .args([
+                "sandbox",
+                "simulate",
+                "--sandbox-url",
+                &base,
+                "--to",
+                "creator",
+            ])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let mut types = BTreeSet::new();
     read_stream(&d.url("events_stream_url"), 0, |e| {
         types.insert(e["event_type"].as_str().unwrap().to_owned());
-        types.len() == 2
+        types.len() == 4
     })
     .await;
+    let events = events_list(&db, &[]);
+    let dm = events
+        .iter()
+        .find(|e| e["eventType"] == "message")
+        .expect("DM stored");
+    assert_eq!(dm["normalized"]["text"], "Hi from the CLI");
+    let pb = events
+        .iter()
+        .find(|e| e["eventType"] == "postback")
+        .expect("postback stored");
+    assert_eq!(pb["normalized"]["payload"], "GET_STARTED");
+    assert_eq!(
+        dm["normalized"]["senderId"], pb["normalized"]["senderId"],
+        "same user"
+    );
     let events = events_list(&db, &[]);
     let c = events
         .iter()
