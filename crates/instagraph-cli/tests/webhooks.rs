@@ -85,12 +85,11 @@ fn events_list(db: &Path, extra: &[&str]) -> Vec<Value> {
         .clone()
 }
 
-fn messaging(mid: &str, item: Value) -> Vec<u8> {
+fn messaging(item: Value) -> Vec<u8> {
     let mut item = item;
     item["sender"] = json!({"id": "5614879045272581"});
     item["recipient"] = json!({"id": "17841405822304914"});
     item["timestamp"] = json!(1_763_700_000_000_i64);
-    let _ = mid;
     json!({"object": "instagram", "entry": [{"id": "17841405822304914", "time": 1_763_700_000_000_i64, "messaging": [item]}]})
         .to_string()
         .into_bytes()
@@ -179,14 +178,12 @@ async fn serve_prints_its_urls_verifies_stores_and_events_list_shows_them() {
     assert_eq!(refused.status(), 403);
     // Three events, one signed with the old secret; plus an unsigned one.
     let message = messaging(
-        "m",
         json!({"message": {"mid": "mid.cli.1", "text": "Hello!", "quick_reply": {"payload": "COLOR_RED"}}}),
     );
     let postback = messaging(
-        "p",
         json!({"postback": {"mid": "mid.cli.2", "title": "Get Started", "payload": "GET_STARTED"}}),
     );
-    let optin = messaging("o", json!({"optin": {"ref": "NEWSLETTER_SIGNUP"}}));
+    let optin = messaging(json!({"optin": {"ref": "NEWSLETTER_SIGNUP"}}));
     assert_eq!(
         post(&http, &webhook, SECRET, message.clone())
             .await
@@ -467,7 +464,6 @@ async fn sigkill_mid_stream_loses_no_acknowledged_event() {
                     return;
                 }
                 let body = messaging(
-                    "",
                     json!({"message": {"mid": format!("mid.kill.{i}"), "text": format!("n{i}")}}),
                 );
                 let ok = matches!(post(&http, &webhook, SECRET, body).await, Ok(s) if s == 200);
@@ -510,7 +506,6 @@ async fn sigkill_mid_stream_loses_no_acknowledged_event() {
     let http = reqwest::Client::new();
     for i in &failed {
         let body = messaging(
-            "",
             json!({"message": {"mid": format!("mid.kill.{i}"), "text": format!("n{i}")}}),
         );
         assert_eq!(post(&http, &webhook, SECRET, body).await.unwrap(), 200);

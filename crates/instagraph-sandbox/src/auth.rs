@@ -41,9 +41,14 @@ pub(crate) fn default_scopes(family: LoginFamily) -> &'static [&'static str] {
 
 /// `appsecret_proof` for a token: lowercase hex HMAC-SHA256 keyed with the app secret.
 pub fn appsecret_proof(app_secret: &str, access_token: &str) -> String {
-    match HmacSha256::new_from_slice(app_secret.as_bytes()) {
+    hmac_sha256_hex(app_secret.as_bytes(), access_token.as_bytes())
+}
+
+/// Lowercase hex HMAC-SHA256 of `message` under `key` (also signs webhook bodies).
+pub(crate) fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
+    match HmacSha256::new_from_slice(key) {
         Ok(mut mac) => {
-            mac.update(access_token.as_bytes());
+            mac.update(message);
             hex::encode(mac.finalize().into_bytes())
         }
         Err(_) => String::new(),

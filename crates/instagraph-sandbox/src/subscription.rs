@@ -29,10 +29,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -105,13 +103,12 @@ pub enum SubscribeError {
     },
 }
 
+/// The `X-Hub-Signature-256` value for a body.
 fn sign(secret: &str, body: &[u8]) -> String {
-    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(m) => m,
-        Err(_) => return String::new(),
-    };
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    format!(
+        "sha256={}",
+        crate::auth::hmac_sha256_hex(secret.as_bytes(), body)
+    )
 }
 
 fn http() -> reqwest::Client {

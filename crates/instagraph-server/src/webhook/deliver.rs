@@ -319,7 +319,7 @@ impl Deliverer {
                         let status = resp.status().as_u16();
                         Err((Some(i64::from(status)), format!("HTTP {status}")))
                     }
-                    Err(e) => Err((None, describe_http_error(&e))),
+                    Err(e) => Err((None, describe_http_error(e))),
                 }
             }
             TargetKind::Command { command } => run_command(command, &body, self.timeout).await,
@@ -356,8 +356,8 @@ impl Deliverer {
     }
 }
 
-/// An HTTP error without the URL (whose query could hold a secret).
-fn describe_http_error(e: &reqwest::Error) -> String {
+/// An HTTP error without its URL (whose query could hold a secret).
+fn describe_http_error(e: reqwest::Error) -> String {
     let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -367,22 +367,7 @@ fn describe_http_error(e: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
-    let e = e.without_url_ref();
-    format!("{kind}: {e}")
-}
-
-trait WithoutUrl {
-    fn without_url_ref(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        let mut msg = self.to_string();
-        if let Some(url) = self.url() {
-            msg = msg.replace(url.as_str(), &redact_url(url.as_str()));
-        }
-        msg
-    }
+    format!("{kind}: {}", e.without_url())
 }
 
 async fn run_command(
