@@ -22,10 +22,7 @@ use instagraph::{Client, ClientConfig, Error, ErrorClass, LoginFamily};
 use instagraph_sandbox::{
     MessagingLimits, RunningSandbox, SandboxConfig, SeededAccount, SimUser, SimulatedDm, spawn,
 };
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -46,6 +43,9 @@ fn account(sb: &RunningSandbox, name: &str) -> SeededAccount {
         .find(|a| a.name == name)
         .unwrap()
 }
+
+mod common;
+use common::{fixtures, load, roundtrip};
 
 /// Per-second pacing out of the way (it has its own tests); hourly budgets as configured.
 fn relaxed() -> BudgetConfig {
@@ -1075,57 +1075,6 @@ async fn messenger_profile_set_get_delete_for_both_families() {
 }
 
 // ---- fixtures ---------------------------------------------------------------------------------
-
-fn fixtures() -> Option<PathBuf> {
-    let dir = std::env::var_os("INSTAGRAPH_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/fixtures"
-            ))
-        });
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: fixtures folder {} is absent (set INSTAGRAPH_FIXTURES)",
-            dir.display()
-        );
-        None
-    }
-}
-
-fn load(dir: &std::path::Path, rel: &str) -> Value {
-    let text = std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
-
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(n), Value::String(s)) | (Value::String(s), Value::Number(n)) => {
-            n.to_string() == *s
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
-        }
-        _ => a == b,
-    }
-}
-
-fn roundtrip<T: DeserializeOwned + Serialize>(rel: &str, original: &Value) -> T {
-    let parsed: T = instagraph::client::decode(original.to_string().as_bytes())
-        .unwrap_or_else(|e| panic!("{rel}: {e}"));
-    let back = serde_json::to_value(&parsed).unwrap();
-    assert!(
-        same(original, &back),
-        "{rel}: a field was lost\noriginal: {original}\nback:     {back}"
-    );
-    parsed
-}
 
 #[test]
 fn messaging_fixtures_parse_without_losing_fields() {
