@@ -2,46 +2,9 @@
 //! it the way a script would, with the documented exit codes and JSON shapes.
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_instagraph");
-
-/// A long-running `instagraph` process (sandbox or serve) and the one JSON line it printed once
-/// serving; killed on drop.
-struct Daemon {
-    child: Child,
-    line: Value,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Daemon {
-    /// Starts `instagraph ARGS` with no credentials and no user config, and reads its JSON line.
-    fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .env_remove("INSTAGRAPH_ACCESS_TOKEN")
-            .env_remove("INSTAGRAPH_CONFIG")
-            .env("XDG_CONFIG_HOME", "/nonexistent/instagraph-test")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn instagraph");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let line: Value = serde_json::from_str(&first)
-            .unwrap_or_else(|e| panic!("{args:?}: first line is not JSON: {first:?}: {e}"));
-        Daemon { child, line }
-    }
-}
+mod common;
+use common::{Daemon, run_as};
 
 /// `instagraph sandbox` for a test.
 struct Sandbox {
@@ -51,7 +14,7 @@ struct Sandbox {
 impl Sandbox {
     fn start() -> Self {
         Sandbox {
-            daemon: Daemon::start(&["sandbox", "--listen", "127.0.0.1:0", "--frozen"]),
+            daemon: Daemon::sandbox(),
         }
     }
 
@@ -74,36 +37,7 @@ impl Sandbox {
 
     /// `instagraph ARGS` with connection settings for `account` in the environment.
     fn run(&self, account: &Value, token: Option<&str>, args: &[&str]) -> (i32, String, String) {
-        let mut cmd = Command::new(BIN);
-        cmd.args(args)
-            .env_remove("INSTAGRAPH_CONFIG")
-            .env("XDG_CONFIG_HOME", "/nonexistent/instagraph-test")
-            .env("INSTAGRAPH_BASE_URL", self.base_url())
-            .env(
-                "INSTAGRAPH_ACCESS_TOKEN",
-                token.unwrap_or(account["access_token"].as_str().unwrap()),
-            )
-            .env("INSTAGRAPH_LOGIN", account["login"].as_str().unwrap())
-            .env(
-                "INSTAGRAPH_APP_SECRET",
-                account["app_secret"].as_str().unwrap(),
-            )
-            .env_remove("INSTAGRAPH_DB")
-            .env_remove("INSTAGRAPH_API_VERSION");
-        if account["login"] == "facebook" {
-            cmd.env(
-                "INSTAGRAPH_IG_USER_ID",
-                account["ig_user_id"].as_str().unwrap(),
-            );
-        } else {
-            cmd.env_remove("INSTAGRAPH_IG_USER_ID");
-        }
-        let out = cmd.output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        run_as(self.base_url(), account, token, args)
     }
 }
 

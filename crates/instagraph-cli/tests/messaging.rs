@@ -5,55 +5,28 @@
 //! the Conversations API commands.
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_instagraph");
+mod common;
+use common::{Daemon, run_as};
 
 /// `instagraph sandbox --frozen` on a free port, killed on drop.
 struct Sandbox {
-    child: Child,
-    line: Value,
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    daemon: Daemon,
 }
 
 impl Sandbox {
     fn start() -> Self {
-        let mut child = Command::new(BIN)
-            .args(["sandbox", "--listen", "127.0.0.1:0", "--frozen"])
-            .env_remove("INSTAGRAPH_ACCESS_TOKEN")
-            .env_remove("INSTAGRAPH_CONFIG")
-            .env("XDG_CONFIG_HOME", "/nonexistent/instagraph-test")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn instagraph sandbox");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let line: Value = serde_json::from_str(&first).expect("one JSON line");
-        Sandbox { child, line }
+        Sandbox {
+            daemon: Daemon::sandbox(),
+        }
     }
 
     fn base_url(&self) -> &str {
-        self.line["base_url"].as_str().unwrap()
+        self.daemon.base_url()
     }
 
     fn account(&self, login: &str) -> Value {
-        self.line["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["login"] == login)
-            .unwrap()
-            .clone()
+        self.daemon.account(login)
     }
 
     /// A control-API call.
@@ -79,36 +52,7 @@ impl Sandbox {
 
     /// `instagraph ARGS` as `account`; (exit code, stdout, stderr).
     fn run(&self, account: &Value, args: &[&str]) -> (i32, String, String) {
-        let mut cmd = Command::new(BIN);
-        cmd.args(args)
-            .env_remove("INSTAGRAPH_CONFIG")
-            .env("XDG_CONFIG_HOME", "/nonexistent/instagraph-test")
-            .env("INSTAGRAPH_BASE_URL", self.base_url())
-            .env(
-                "INSTAGRAPH_ACCESS_TOKEN",
-                account["access_token"].as_str().unwrap(),
-            )
-            .env("INSTAGRAPH_LOGIN", account["login"].as_str().unwrap())
-            .env(
-                "INSTAGRAPH_APP_SECRET",
-                account["app_secret"].as_str().unwrap(),
-            )
-            .env_remove("INSTAGRAPH_DB")
-            .env_remove("INSTAGRAPH_API_VERSION");
-        if account["login"] == "facebook" {
-            cmd.env(
-                "INSTAGRAPH_IG_USER_ID",
-                account["ig_user_id"].as_str().unwrap(),
-            );
-        } else {
-            cmd.env_remove("INSTAGRAPH_IG_USER_ID");
-        }
-        let out = cmd.output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        run_as(self.base_url(), account, None, args)
     }
 
     /// Runs with `--json`, expects success, returns the document.

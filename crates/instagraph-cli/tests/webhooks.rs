@@ -4,66 +4,32 @@
 
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_instagraph");
+mod common;
+use common::{Daemon, base_cmd};
 const SECRET: &str = "test-app-secret";
 const OLD_SECRET: &str = "rotated-out-secret";
 const VERIFY: &str = "test-verify-token";
 
-struct Daemon {
-    child: Child,
-    line: Value,
+/// `instagraph serve` on a free port with the test's secrets.
+fn serve(db: &Path, extra: &[&str]) -> Daemon {
+    let mut cmd = base_cmd();
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .args(extra)
+        .env("INSTAGRAPH_APP_SECRET", format!("{SECRET},{OLD_SECRET}"))
+        .env("INSTAGRAPH_VERIFY_TOKEN", VERIFY);
+    Daemon::spawn(cmd)
 }
 
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn base_cmd() -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_remove("INSTAGRAPH_ACCESS_TOKEN")
-        .env_remove("INSTAGRAPH_CONFIG")
-        .env_remove("INSTAGRAPH_DB")
-        .env_remove("INSTAGRAPH_API_KEY")
-        .env("XDG_CONFIG_HOME", "/nonexistent/instagraph-test");
-    cmd
-}
-
-impl Daemon {
-    /// `instagraph serve` on a free port with the test's secrets, reading its JSON line.
-    fn serve(db: &Path, extra: &[&str]) -> Self {
-        let mut child = base_cmd()
-            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-            .arg(db)
-            .args(extra)
-            .env("INSTAGRAPH_APP_SECRET", format!("{SECRET},{OLD_SECRET}"))
-            .env("INSTAGRAPH_VERIFY_TOKEN", VERIFY)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn instagraph serve");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let line: Value = serde_json::from_str(&first)
-            .unwrap_or_else(|e| panic!("first line is not JSON: {first:?}: {e}"));
-        Daemon { child, line }
-    }
-
-    fn url(&self, key: &str) -> String {
-        self.line[key]
-            .as_str()
-            .unwrap_or_else(|| panic!("{key} in {}", self.line))
-            .to_owned()
-    }
+/// A URL from the daemon's JSON line.
+fn url(d: &Daemon, key: &str) -> String {
+    d.line[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} in {}", d.line))
+        .to_owned()
 }
 
 fn events_list(db: &Path, extra: &[&str]) -> Vec<Value> {
@@ -148,8 +114,8 @@ async fn read_stream(url: &str, after: i64, mut done: impl FnMut(&Value) -> bool
 async fn serve_prints_its_urls_verifies_stores_and_events_list_shows_them() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("events.db");
-    let d = Daemon::serve(&db, &[]);
-    let webhook = d.url("webhook_url");
+    let d = serve(&db, &[]);
+    let webhook = url(&d, "webhook_url");
     assert!(webhook.ends_with("/webhook"));
     let http = reqwest::Client::new();
     // Handshake.
@@ -207,7 +173,7 @@ async fn serve_prints_its_urls_verifies_stores_and_events_list_shows_them() {
         "a redelivery is acknowledged"
     );
     let mut seen = 0;
-    read_stream(&d.url("events_stream_url"), 0, |_| {
+    read_stream(&url(&d, "events_stream_url"), 0, |_| {
         seen += 1;
         seen == 3
     })
@@ -296,7 +262,7 @@ fn serve_refuses_to_start_without_a_verify_token_when_not_in_sandbox_mode() {
 async fn the_sandbox_delivers_signed_webhooks_to_the_receiver() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sb.db");
-    let d = Daemon::serve(&db, &[]);
+    let d = serve(&db, &[]);
     assert_eq!(d.line["sandbox"]["webhooks_subscribed"], true);
     let control = d.line["sandbox"]["control_url"]
         .as_str()
@@ -370,7 +336,7 @@ async fn the_sandbox_delivers_signed_webhooks_to_the_receiver() {
         );
     }
     let mut types = BTreeSet::new();
-    read_stream(&d.url("events_stream_url"), 0, |e| {
+    read_stream(&url(&d, "events_stream_url"), 0, |e| {
         types.insert(e["event_type"].as_str().unwrap().to_owned());
         types.len() == 4
     })
@@ -447,8 +413,8 @@ async fn the_sandbox_delivers_signed_webhooks_to_the_receiver() {
 async fn sigkill_mid_stream_loses_no_acknowledged_event() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("kill.db");
-    let mut d = Daemon::serve(&db, &[]);
-    let webhook = d.url("webhook_url");
+    let mut d = serve(&db, &[]);
+    let webhook = url(&d, "webhook_url");
     let total = 4_000usize;
     let kill_after = 1_500usize;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, bool)>();
@@ -501,8 +467,8 @@ async fn sigkill_mid_stream_loses_no_acknowledged_event() {
     assert!(acked.len() >= kill_after);
 
     // Restart on the same database; redeliver everything not acknowledged.
-    let d2 = Daemon::serve(&db, &[]);
-    let webhook = d2.url("webhook_url");
+    let d2 = serve(&db, &[]);
+    let webhook = url(&d2, "webhook_url");
     let http = reqwest::Client::new();
     for i in &failed {
         let body = messaging(
@@ -511,7 +477,7 @@ async fn sigkill_mid_stream_loses_no_acknowledged_event() {
         assert_eq!(post(&http, &webhook, SECRET, body).await.unwrap(), 200);
     }
     let mut seen = BTreeSet::new();
-    read_stream(&d2.url("events_stream_url"), 0, |e| {
+    read_stream(&url(&d2, "events_stream_url"), 0, |e| {
         seen.insert(e["normalized"]["messageId"].as_str().unwrap().to_owned());
         seen.len() == total
     })
