@@ -17,6 +17,7 @@
 //! 3. Extend the shared test suite in `tests/store.rs`, which runs on SQLite always and on
 //!    PostgreSQL when `INSTAGRAPH_TEST_POSTGRES` is set.
 
+mod basic_sql;
 mod dsn;
 mod error;
 mod migrate;
@@ -64,7 +65,7 @@ impl std::fmt::Display for Backend {
 ///
 /// All timestamps are unix milliseconds.
 #[async_trait::async_trait]
-pub trait Store: WebhookStore + Send + Sync + std::fmt::Debug {
+pub trait Store: BudgetKvStore + WebhookStore + Send + Sync + std::fmt::Debug {
     /// Which backend this store runs on.
     fn backend(&self) -> Backend;
 
@@ -76,7 +77,12 @@ pub trait Store: WebhookStore + Send + Sync + std::fmt::Debug {
 
     /// Closes the connections, waiting for checked-out ones to come back. Later calls fail.
     async fn close(&self);
+}
 
+/// Rate-budget calls and a small key-value table (part of every [`Store`]; implemented once
+/// for both backends in `basic_sql.rs`).
+#[async_trait::async_trait]
+pub trait BudgetKvStore: Send + Sync {
     /// Records one rate-budget call under `key` (`class:account`) at `at_ms`.
     async fn record_budget_call(&self, key: &str, at_ms: i64) -> Result<(), StoreError>;
 

@@ -291,72 +291,6 @@ impl Store for SqliteStore {
     async fn close(&self) {
         self.pool.close().await;
     }
-
-    async fn record_budget_call(&self, key: &str, at_ms: i64) -> Result<(), StoreError> {
-        let _gate = self.write_gate().await;
-        sqlx::query("INSERT INTO budget_calls (key, at_ms) VALUES (?, ?)")
-            .bind(key)
-            .bind(at_ms)
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::db(B, "record_budget_call"))?;
-        Ok(())
-    }
-
-    async fn budget_calls_since(&self, since_ms: i64) -> Result<Vec<(String, i64)>, StoreError> {
-        sqlx::query_as("SELECT key, at_ms FROM budget_calls WHERE at_ms >= ? ORDER BY at_ms, id")
-            .bind(since_ms)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::db(B, "budget_calls_since"))
-    }
-
-    async fn prune_budget_calls(&self, before_ms: i64) -> Result<u64, StoreError> {
-        let _gate = self.write_gate().await;
-        let done = sqlx::query("DELETE FROM budget_calls WHERE at_ms < ?")
-            .bind(before_ms)
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::db(B, "prune_budget_calls"))?;
-        Ok(done.rows_affected())
-    }
-
-    async fn kv_get(
-        &self,
-        namespace: &str,
-        key: &str,
-    ) -> Result<Option<serde_json::Value>, StoreError> {
-        let text: Option<String> =
-            sqlx::query_scalar("SELECT value FROM kv WHERE namespace = ? AND key = ?")
-                .bind(namespace)
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::db(B, "kv_get"))?;
-        crate::decode_value(namespace, key, text)
-    }
-
-    async fn kv_put(
-        &self,
-        namespace: &str,
-        key: &str,
-        value: &serde_json::Value,
-    ) -> Result<(), StoreError> {
-        let _gate = self.write_gate().await;
-        sqlx::query(
-            "INSERT INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (namespace, key) \
-             DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        )
-        .bind(namespace)
-        .bind(key)
-        .bind(value.to_string())
-        .bind(migrate::now_ms())
-        .execute(&self.pool)
-        .await
-        .map_err(StoreError::db(B, "kv_put"))?;
-        Ok(())
-    }
 }
 
 /// SQLite takes the `?` placeholders as written.
@@ -365,3 +299,5 @@ fn same_sql(sql: &str) -> String {
 }
 
 crate::webhooks_sql::webhook_store_impl!(SqliteStore, B, same_sql, "BEGIN IMMEDIATE", "");
+
+crate::basic_sql::budget_kv_store_impl!(SqliteStore, B, same_sql);
