@@ -386,7 +386,7 @@ async fn the_sandbox_delivers_signed_webhooks_to_the_receiver() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no seeded account"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown account: nobody"));
     // The sandbox saw 200s.
     let status: Value = http
         .get(format!("{control}/webhooks"))

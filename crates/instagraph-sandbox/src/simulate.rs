@@ -253,7 +253,7 @@ pub enum SimulationError {
     Invalid(String),
 }
 
-fn account_id(st: &State, account: &str) -> Result<String, SimulationError> {
+pub(crate) fn account_id(st: &State, account: &str) -> Result<String, SimulationError> {
     if let Some(a) = st.accounts.iter().find(|a| a.name == account) {
         return Ok(a.ig_user_id.clone());
     }

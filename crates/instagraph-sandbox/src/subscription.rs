@@ -429,18 +429,15 @@ pub enum ChangeKind {
 }
 
 impl Sandbox {
-    fn account_entry_id(&self, account: &str) -> Option<(String, Option<String>)> {
+    /// The account's IG user id (by seeded name or any of its ids) and its newest media.
+    fn account_entry_id(&self, account: &str) -> Result<(String, Option<String>), String> {
         let st = self.lock();
-        st.accounts
-            .iter()
-            .find(|a| a.name == account || a.ig_user_id == account)
-            .map(|a| {
-                let media = st
-                    .ig_accounts
-                    .get(&a.ig_user_id)
-                    .and_then(|ig| ig.media.first().cloned());
-                (a.ig_user_id.clone(), media)
-            })
+        let id = crate::simulate::account_id(&st, account).map_err(|e| e.to_string())?;
+        let media = st
+            .ig_accounts
+            .get(&id)
+            .and_then(|ig| ig.media.first().cloned());
+        Ok((id, media))
     }
 
     /// Queues a `comments`, `mentions` or `story_insights` change for `account` (a seeded
@@ -468,9 +465,7 @@ impl Sandbox {
                 .unwrap_or_default(),
         )
         .map_err(|e| e.to_string())?;
-        let (entry_id, first_media) = self
-            .account_entry_id(&b.account)
-            .ok_or_else(|| format!("no seeded account {:?}", b.account))?;
+        let (entry_id, first_media) = self.account_entry_id(&b.account)?;
         let media_id = b
             .media_id
             .clone()
