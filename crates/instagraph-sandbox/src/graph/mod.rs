@@ -1,9 +1,11 @@
 //! Graph API front door: version prefix, parameter and token extraction, authentication,
 //! throttling, faults, dispatch to the per-area modules, response headers and the request log.
 
+pub(crate) mod engagement;
 pub(crate) mod media;
 pub(crate) mod messaging;
 pub(crate) mod page;
+pub(crate) mod publishing;
 pub(crate) mod user;
 
 use std::collections::BTreeMap;
@@ -78,6 +80,12 @@ pub(crate) enum Node {
         account: String,
         igsid: String,
     },
+    /// A media container (publishing), owned by an IG account.
+    Container(String),
+    /// A comment or reply (engagement).
+    Comment(String),
+    /// A hashtag (engagement).
+    Hashtag(String),
 }
 
 fn is_version(seg: &str) -> bool {
@@ -143,6 +151,12 @@ pub(crate) fn resolve(st: &State, token: &TokenRecord, seg: &str) -> Option<Node
             .can_access_ig(token, &m.owner)
             .then(|| Node::Media(seg.to_string()));
     }
+    if let Some(node) = publishing::resolve(st, token, seg) {
+        return Some(node);
+    }
+    if let Some(node) = engagement::resolve(st, token, seg) {
+        return Some(node);
+    }
     resolve_messaging(st, token, seg)
 }
 
@@ -194,7 +208,9 @@ fn target_ig_account(st: &State, token: &TokenRecord, segments: &[String]) -> Op
             .and_then(|m| st.messaging.conversations.get(&m.conversation))
             .map(|c| c.account.clone()),
         Node::DmUser { account, .. } => Some(account),
-        Node::FbUser(_) | Node::Page(_) => None,
+        Node::Container(id) => publishing::container_owner(st, &id),
+        Node::Comment(id) => engagement::comment_owner(st, &id),
+        Node::Hashtag(_) | Node::FbUser(_) | Node::Page(_) => None,
     }
 }
 
@@ -237,8 +253,7 @@ fn dispatch(st: &mut State, ctx: &Ctx, segments: &[String]) -> Result<Value, Gra
         }
         // `me` is a Page for a Page token; Graph then treats `accounts` as a field.
         (Node::Page(_), ["accounts"]) => Err(GraphError::nonexisting_field("accounts", "Page")),
-        (Node::IgUser { ig_user_id, .. }, ["media"]) => {
-            ctx.only_get(first)?;
+        (Node::IgUser { ig_user_id, .. }, ["media"]) if ctx.method == "GET" => {
             media::list_media(st, ctx, ig_user_id)
         }
         (
@@ -265,10 +280,21 @@ fn dispatch(st: &mut State, ctx: &Ctx, segments: &[String]) -> Result<Value, Gra
         // `{"type":"IGApiException","code":2500,"message":"Unknown path components: /accounts"}`
         // (fixture restfb/instagram/ig_login_exception.json); graph.facebook.com uses
         // OAuthException with the same code and message.
-        _ => Err(GraphError::unknown_path(
-            ctx.instagram(),
-            &format!("/{}", rest.join("/")),
-        )),
+        _ => {
+            // Publishing (containers, media_publish, content_publishing_limit, ...) and
+            // engagement (comments, mentions, hashtags, insights, ...) route their own nodes and
+            // edges; `None` means "not mine".
+            if let Some(result) = publishing::route(st, ctx, &node, first, &rest) {
+                return result;
+            }
+            if let Some(result) = engagement::route(st, ctx, &node, first, &rest) {
+                return result;
+            }
+            Err(GraphError::unknown_path(
+                ctx.instagram(),
+                &format!("/{}", rest.join("/")),
+            ))
+        }
     }
 }
 
