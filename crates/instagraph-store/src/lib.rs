@@ -22,11 +22,14 @@ mod dsn;
 mod error;
 mod migrate;
 mod postgres;
+pub mod schedule;
+mod schedule_sql;
 mod sqlite;
 pub mod webhooks;
 mod webhooks_sql;
 
 pub use error::StoreError;
+pub use schedule::ScheduleStore;
 pub use webhooks::WebhookStore;
 
 use std::future::Future;
@@ -65,7 +68,9 @@ impl std::fmt::Display for Backend {
 ///
 /// All timestamps are unix milliseconds.
 #[async_trait::async_trait]
-pub trait Store: BudgetKvStore + WebhookStore + Send + Sync + std::fmt::Debug {
+pub trait Store:
+    BudgetKvStore + WebhookStore + ScheduleStore + Send + Sync + std::fmt::Debug
+{
     /// Which backend this store runs on.
     fn backend(&self) -> Backend;
 

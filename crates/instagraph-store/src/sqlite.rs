@@ -90,8 +90,47 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
               );
               CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, id);",
     },
+    Migration {
+        version: 4,
+        name: "scheduled_posts",
+        sql: "CREATE TABLE scheduled_posts (
+                  id INTEGER PRIMARY KEY,
+                  account TEXT NOT NULL,
+                  kind TEXT NOT NULL,
+                  spec TEXT NOT NULL,
+                  publish_at BIGINT NOT NULL,
+                  zone TEXT,
+                  state TEXT NOT NULL,
+                  container_id TEXT,
+                  children TEXT NOT NULL DEFAULT '[]',
+                  container_created_at BIGINT,
+                  publish_started_at BIGINT,
+                  media_id TEXT,
+                  permalink TEXT,
+                  published_at BIGINT,
+                  attempts BIGINT NOT NULL DEFAULT 0,
+                  last_error TEXT,
+                  hold_reason TEXT,
+                  next_at BIGINT,
+                  lease_owner TEXT,
+                  lease_until BIGINT,
+                  idempotency_key TEXT UNIQUE,
+                  created_at BIGINT NOT NULL,
+                  updated_at BIGINT NOT NULL
+              );
+              CREATE INDEX scheduled_posts_due ON scheduled_posts (next_at, id);
+              CREATE INDEX scheduled_posts_publish_at ON scheduled_posts (publish_at, id);
+              CREATE TABLE scheduled_post_log (
+                  id INTEGER PRIMARY KEY,
+                  post_id BIGINT NOT NULL REFERENCES scheduled_posts (id),
+                  at BIGINT NOT NULL,
+                  state TEXT NOT NULL,
+                  step TEXT NOT NULL,
+                  detail TEXT
+              );
+              CREATE INDEX scheduled_post_log_post ON scheduled_post_log (post_id, id);",
+    },
 ];
-
 /// How long a connection waits for another writer's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -301,3 +340,13 @@ fn same_sql(sql: &str) -> String {
 crate::webhooks_sql::webhook_store_impl!(SqliteStore, B, same_sql, "BEGIN IMMEDIATE", "");
 
 crate::basic_sql::budget_kv_store_impl!(SqliteStore, B, same_sql);
+
+crate::schedule_sql::schedule_store_impl!(
+    SqliteStore,
+    sqlx::Sqlite,
+    B,
+    same_sql,
+    "BEGIN IMMEDIATE",
+    "",
+    ""
+);

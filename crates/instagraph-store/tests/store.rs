@@ -3,6 +3,9 @@
 //! test works in its own schema (`ig_test_<pid>_<n>`), dropped at the end.
 
 use instagraph::ratelimit::BudgetSink;
+use instagraph_store::schedule::{
+    ChangeOutcome, NewScheduledPost, PostQuery, PostState, Transition,
+};
 use instagraph_store::webhooks::{
     AfterAttempt, Attempt, DeliveryState, EventQuery, IncomingPayload, NewEvent, PayloadState,
     ProcessOutcome, Processed, Rejection, TargetFilter,
@@ -101,6 +104,8 @@ async fn suite(store: Arc<dyn Store>) {
     kv(&*store).await;
     budget_persistence(store.clone()).await;
     webhooks(&*store).await;
+    schedule(&*store).await;
+    concurrent_claims(store.clone()).await;
     store.close().await;
 }
 
@@ -399,6 +404,315 @@ async fn webhooks(store: &dyn Store) {
     assert_eq!(stats.deliveries_delivered, 1);
     assert_eq!(stats.deliveries_dead, 1);
     assert_eq!(stats.deliveries_pending, 4);
+}
+
+fn new_post(at: i64, key: Option<&str>) -> NewScheduledPost {
+    NewScheduledPost {
+        account: "17841400000000001".into(),
+        kind: "photo".into(),
+        spec: json!({"type": "photo", "image": {"url": "https://example.com/a.jpg"}, "caption": "hi"}),
+        publish_at: at,
+        zone: Some("Europe/Paris".into()),
+        idempotency_key: key.map(str::to_owned),
+        next_at: at - 600_000,
+        created_at: 1_000,
+    }
+}
+
+async fn schedule(store: &dyn Store) {
+    const H: i64 = 3_600_000;
+    let t0 = 10 * H;
+    // Add, and an idempotency key returns the first post instead of a second one.
+    let (a, created) = store
+        .add_post(&new_post(t0, Some("k1")))
+        .await
+        .expect("add");
+    assert!(created);
+    assert_eq!(a.state, PostState::Scheduled);
+    assert_eq!(a.next_at, Some(t0 - 600_000));
+    assert_eq!(a.spec["caption"], "hi");
+    let (again, created) = store
+        .add_post(&new_post(t0 + 5, Some("k1")))
+        .await
+        .expect("add");
+    assert!(!created);
+    assert_eq!(again.id, a.id);
+    assert_eq!(again.publish_at, t0);
+    let (b, _) = store
+        .add_post(&new_post(t0 + H, None))
+        .await
+        .expect("add b");
+    assert_eq!(
+        store.next_post_due().await.expect("due"),
+        Some(t0 - 600_000)
+    );
+
+    // Nothing is due one millisecond early; at next_at exactly, the first one is.
+    let early = store
+        .claim_due_posts(t0 - 600_001, t0, "w1", 10)
+        .await
+        .expect("claim");
+    assert!(early.is_empty());
+    let claimed = store
+        .claim_due_posts(t0 - 600_000, t0, "w1", 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.iter().map(|p| p.id).collect::<Vec<_>>(), vec![a.id]);
+    assert_eq!(claimed[0].lease_owner.as_deref(), Some("w1"));
+    // Leased: a second worker does not get it until the lease runs out.
+    assert!(
+        store
+            .claim_due_posts(t0 - 1, t0 + 1, "w2", 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+
+    // A step by the lease holder applies and is logged; a step from the wrong state or by
+    // another worker does not.
+    let post = &claimed[0];
+    let mut t = Transition::from_post(post, PostState::Preparing, "container_created");
+    t.container_id = Some("c1".into());
+    t.container_created_at = Some(t0 - 600_000);
+    t.keep_lease = true;
+    assert!(
+        !store
+            .transition_post(a.id, "w2", PostState::Scheduled, &t, t0 - 599_000)
+            .await
+            .expect("t")
+    );
+    assert!(
+        !store
+            .transition_post(a.id, "w1", PostState::Ready, &t, t0 - 599_000)
+            .await
+            .expect("t")
+    );
+    assert!(
+        store
+            .transition_post(a.id, "w1", PostState::Scheduled, &t, t0 - 599_000)
+            .await
+            .expect("t")
+    );
+    let now = store.post(a.id).await.expect("post").expect("exists");
+    assert_eq!(now.state, PostState::Preparing);
+    assert_eq!(now.container_id.as_deref(), Some("c1"));
+    assert_eq!(
+        now.lease_owner.as_deref(),
+        Some("w1"),
+        "keep_lease keeps it"
+    );
+    let mut t = Transition::from_post(&now, PostState::Ready, "container_ready");
+    t.next_at = Some(t0);
+    assert!(
+        store
+            .transition_post(a.id, "w1", PostState::Preparing, &t, t0 - 598_000)
+            .await
+            .expect("t")
+    );
+    let ready = store.post(a.id).await.expect("post").expect("exists");
+    assert_eq!(ready.lease_owner, None, "released");
+    assert_eq!(
+        ready.container_id.as_deref(),
+        Some("c1"),
+        "untouched columns kept"
+    );
+
+    // Reschedule within the container's life keeps it; beyond it, the container is dropped.
+    match store
+        .reschedule_post(a.id, t0 + H, t0 + H - 600_000, t0 - 500_000)
+        .await
+        .expect("r")
+    {
+        ChangeOutcome::Changed(p) => {
+            assert_eq!(p.publish_at, t0 + H);
+            assert_eq!(p.state, PostState::Ready);
+            assert_eq!(p.container_id.as_deref(), Some("c1"));
+        }
+        other => panic!("{other:?}"),
+    }
+    match store
+        .reschedule_post(a.id, t0 + 30 * H, t0 + 29 * H, t0 - 400_000)
+        .await
+        .expect("r")
+    {
+        ChangeOutcome::Changed(p) => {
+            assert_eq!(p.state, PostState::Scheduled);
+            assert_eq!(p.container_id, None);
+            assert_eq!(p.next_at, Some(t0 + 29 * H));
+        }
+        other => panic!("{other:?}"),
+    }
+    let stored = store.post(a.id).await.expect("post").expect("exists");
+    assert_eq!(stored.publish_at, t0 + 30 * H);
+
+    // A worker that held the post before a user's change cannot apply its step.
+    let claimed = store
+        .claim_due_posts(t0 + H, t0 + 2 * H, "w1", 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.iter().map(|p| p.id).collect::<Vec<_>>(), vec![b.id]);
+    assert!(matches!(
+        store.cancel_post(b.id, t0 + H + 1).await.expect("cancel"),
+        ChangeOutcome::Changed(ref p) if p.state == PostState::Cancelled
+    ));
+    let t = Transition::from_post(&claimed[0], PostState::Publishing, "publishing");
+    assert!(
+        !store
+            .transition_post(b.id, "w1", PostState::Scheduled, &t, t0 + H + 2)
+            .await
+            .expect("t")
+    );
+    assert_eq!(
+        store.post(b.id).await.expect("p").expect("e").state,
+        PostState::Cancelled
+    );
+
+    // Once publishing, a post can be neither cancelled nor rescheduled.
+    let (c, _) = store
+        .add_post(&new_post(t0, Some("k3")))
+        .await
+        .expect("add c");
+    let claimed = store
+        .claim_due_posts(t0, t0 + H, "w1", 1)
+        .await
+        .expect("claim");
+    assert_eq!(claimed[0].id, c.id);
+    let mut t = Transition::from_post(&claimed[0], PostState::Publishing, "publishing");
+    t.publish_started_at = Some(t0);
+    t.keep_lease = true;
+    assert!(
+        store
+            .transition_post(c.id, "w1", PostState::Scheduled, &t, t0)
+            .await
+            .expect("t")
+    );
+    assert!(matches!(
+        store.cancel_post(c.id, t0 + 1).await.expect("cancel"),
+        ChangeOutcome::NotChangeable(ref p) if p.state == PostState::Publishing
+    ));
+    assert!(matches!(
+        store
+            .reschedule_post(c.id, t0 + H, t0, t0 + 1)
+            .await
+            .expect("r"),
+        ChangeOutcome::NotChangeable(_)
+    ));
+    assert_eq!(
+        store.cancel_post(999_999, t0).await.expect("cancel"),
+        ChangeOutcome::NotFound
+    );
+    // A dead worker's leases can be dropped at once.
+    assert_eq!(
+        store.lease_owners().await.expect("owners"),
+        vec!["w1".to_string()]
+    );
+    assert_eq!(store.release_leases("w1").await.expect("release"), 1);
+    assert!(store.lease_owners().await.expect("owners").is_empty());
+    let back = store
+        .claim_due_posts(t0, t0 + H, "w1", 1)
+        .await
+        .expect("claim");
+    assert_eq!(back.len(), 1);
+    // A crashed worker's lease runs out and another takes the post over, in its state.
+    let taken = store
+        .claim_due_posts(t0 + H, t0 + 2 * H, "w2", 10)
+        .await
+        .expect("claim");
+    assert_eq!(
+        taken.iter().map(|p| (p.id, p.state)).collect::<Vec<_>>(),
+        vec![(c.id, PostState::Publishing)]
+    );
+    let mut t = Transition::from_post(&taken[0], PostState::Published, "published");
+    t.media_id = Some("m1".into());
+    t.next_at = None;
+    assert!(
+        store
+            .transition_post(c.id, "w2", PostState::Publishing, &t, t0 + H)
+            .await
+            .expect("t")
+    );
+
+    // Listing, filters and the log.
+    let published = store
+        .posts(&PostQuery {
+            states: vec![PostState::Published],
+            ..PostQuery::default()
+        })
+        .await
+        .expect("posts");
+    assert_eq!(
+        published
+            .iter()
+            .map(|p| p.media_id.as_deref())
+            .collect::<Vec<_>>(),
+        vec![Some("m1")]
+    );
+    let all = store.posts(&PostQuery::default()).await.expect("posts");
+    assert_eq!(all.len(), 3);
+    assert!(all.windows(2).all(|w| w[0].publish_at <= w[1].publish_at));
+    let none = store
+        .posts(&PostQuery {
+            account: Some("other".into()),
+            ..PostQuery::default()
+        })
+        .await
+        .expect("posts");
+    assert!(none.is_empty());
+    let log = store.post_log(a.id).await.expect("log");
+    let steps: Vec<&str> = log.iter().map(|e| e.step.as_str()).collect();
+    assert_eq!(
+        steps,
+        vec![
+            "added",
+            "container_created",
+            "container_ready",
+            "rescheduled",
+            "rescheduled"
+        ]
+    );
+    // Final states are never due again.
+    assert_eq!(store.next_post_due().await.expect("due"), Some(t0 + 29 * H));
+}
+
+/// Several workers claiming at once never get the same post (PostgreSQL: SKIP LOCKED; SQLite:
+/// one writer at a time).
+async fn concurrent_claims(store: Arc<dyn Store>) {
+    let at = 50 * 3_600_000;
+    for i in 0..40 {
+        let key = format!("cc{i}");
+        store
+            .add_post(&new_post(at, Some(&key)))
+            .await
+            .expect("add");
+    }
+    let mut tasks = Vec::new();
+    for w in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let owner = format!("worker{w}");
+            let mut mine = Vec::new();
+            loop {
+                let got = store
+                    .claim_due_posts(at, at + 60_000, &owner, 3)
+                    .await
+                    .expect("claim");
+                if got.is_empty() {
+                    break;
+                }
+                mine.extend(got.into_iter().map(|p| p.id));
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    let n = all.len();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), n, "a post was claimed twice");
+    assert!(n >= 40, "every due post was claimed once: {n}");
 }
 
 async fn budget_calls(store: &dyn Store) {
