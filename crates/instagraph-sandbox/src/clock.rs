@@ -26,6 +26,18 @@ impl Clock {
         base.saturating_add(self.offset)
     }
 
+    /// Current sandbox time, unix milliseconds (frozen clocks move in whole seconds).
+    pub(crate) fn now_ms(&self) -> i64 {
+        let base = match self.mode {
+            ClockMode::Real => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+                .unwrap_or(0),
+            ClockMode::Frozen { start_unix } => start_unix.saturating_mul(1000),
+        };
+        base.saturating_add(self.offset.saturating_mul(1000))
+    }
+
     /// Moves the clock forward; negative values are ignored (time never goes back).
     pub(crate) fn advance(&mut self, seconds: i64) {
         self.offset = self.offset.saturating_add(seconds.max(0));

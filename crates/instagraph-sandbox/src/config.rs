@@ -31,6 +31,8 @@ pub struct SandboxConfig {
     pub app_budget_per_hour: u32,
     /// Calls per rolling 24 h an Instagram account may receive before error code 80002.
     pub buc_budget_per_day: u32,
+    /// Content publishing: quota, processing times, container lifetime.
+    pub publishing: crate::publishing::PublishingConfig,
 }
 
 impl Default for SandboxConfig {
@@ -40,6 +42,7 @@ impl Default for SandboxConfig {
             clock: ClockMode::Real,
             app_budget_per_hour: 2000,
             buc_budget_per_day: 4800,
+            publishing: crate::publishing::PublishingConfig::default(),
         }
     }
 }

@@ -13,12 +13,14 @@ mod auth;
 mod clock;
 mod config;
 mod control;
+mod engagement;
 mod errors;
 mod fields;
 mod graph;
 mod messaging;
 mod paging;
 mod params;
+mod publishing;
 mod rng;
 mod seed;
 pub mod simulate;
@@ -38,6 +40,10 @@ pub use auth::appsecret_proof;
 pub use config::{ClockMode, DETERMINISTIC_START_UNIX, SandboxConfig};
 pub use errors::SandboxError;
 pub use messaging::{MessagingLimits, ReplyableComment};
+pub use publishing::{
+    AmbiguousKind, MediaUrlOutcome, MediaUrlRule, PublishedPost, PublishingConfig,
+    PublishingSettings,
+};
 pub use simulate::{
     SimAttachment, SimUser, SimulatedBlock, SimulatedDm, SimulatedEvent, SimulatedPostback,
     SimulatedReaction, SimulatedRead, SimulationError,
@@ -116,8 +122,10 @@ impl Sandbox {
                 get(control::get_budgets).post(control::set_budgets),
             )
             .route("/_sandbox/reset", post(control::reset))
+            .route("/_sandbox/engagement", get(engagement::overview_route))
             .merge(simulate::routes())
             .merge(subscription::routes())
+            .merge(publishing::routes())
             .method_not_allowed_fallback(control::method_not_allowed)
             .fallback(graph::handle)
             .with_state(self.clone())

@@ -292,6 +292,7 @@ pub(crate) fn seed_defaults(st: &mut State) {
     seed_business(st);
     seed_creator(st);
     crate::messaging::seed(st);
+    crate::engagement::seed(st);
 }
 
 /// Mints a token according to `spec`.

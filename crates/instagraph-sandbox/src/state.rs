@@ -136,6 +136,10 @@ pub(crate) struct State {
     pub(crate) outbox_notify: std::sync::Arc<tokio::sync::Notify>,
     /// Instagram Direct: users, conversations, messages, private replies, messenger profiles.
     pub(crate) messaging: crate::messaging::MessagingState,
+    /// Content publishing: containers, uploads, published posts, media-URL rules, switches.
+    pub(crate) publishing: crate::publishing::PublishingState,
+    /// Reading and engagement: comments, stories, other accounts, hashtags, shopping.
+    pub(crate) engagement: crate::engagement::EngagementState,
 }
 
 impl State {
@@ -164,11 +168,18 @@ impl State {
             outbox: VecDeque::new(),
             outbox_notify: std::sync::Arc::new(tokio::sync::Notify::new()),
             messaging,
+            publishing: crate::publishing::PublishingState::default(),
+            engagement: crate::engagement::EngagementState::default(),
         }
     }
 
     pub(crate) fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// Sandbox time in unix milliseconds.
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// A fresh fbtrace id, e.g. `A7OjVVCXwSdfpIERKqntSKo`.
@@ -200,6 +211,8 @@ impl State {
                 .values()
                 .any(|a| a.app_scoped_id.as_deref() == Some(id))
             || self.messaging.id_in_use(id)
+            || self.publishing.id_in_use(id)
+            || self.engagement.id_in_use(id)
     }
 
     /// A new token string for `family` (`EAA…` or `IGAA…`), unique.

@@ -497,6 +497,20 @@ impl Sandbox {
                 if let Some(m) = st.media.get_mut(&media_id) {
                     m.comments_count += 1;
                 }
+                // Readable afterwards through the comments endpoints.
+                let username = value["from"]["username"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                crate::engagement::record_simulated_comment(
+                    &mut st,
+                    &id,
+                    &media_id,
+                    &text,
+                    &username,
+                    &from_id,
+                    b.parent_id.as_deref(),
+                );
                 (if b.live { "live_comments" } else { "comments" }, value)
             }
             ChangeKind::Mention => {

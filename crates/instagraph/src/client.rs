@@ -182,6 +182,8 @@ struct Inner {
     profiles: Arc<crate::ops::messaging::ProfileCache>,
     sink: Option<Arc<dyn BudgetSink>>,
     clock: SharedClock,
+    /// The media host and the containers this client created (see `ops::publishing`).
+    publishing: crate::ops::publishing::PublishingLocal,
 }
 
 /// The Instagram Graph API client. Cheap to clone; clones share usage and budgets.
@@ -209,9 +211,17 @@ pub struct ClientBuilder {
     restore: Vec<(String, i64)>,
     clock: Option<SharedClock>,
     profile_ttl: Option<Duration>,
+    media_host: Option<Arc<dyn crate::ops::publishing::MediaHost>>,
 }
 
 impl ClientBuilder {
+    /// Registers the host that serves local images at public URLs while containers are created
+    /// (see [`crate::ops::publishing::MediaHost`]).
+    pub fn media_host(mut self, host: Arc<dyn crate::ops::publishing::MediaHost>) -> Self {
+        self.media_host = Some(host);
+        self
+    }
+
     /// How long IGSID profiles stay cached (default
     /// [`crate::ops::messaging::DEFAULT_PROFILE_TTL`]); zero disables the cache.
     pub fn profile_cache_ttl(mut self, ttl: Duration) -> Self {
@@ -292,6 +302,7 @@ impl ClientBuilder {
                 )),
                 sink: self.sink,
                 clock: self.clock.unwrap_or_else(|| Arc::new(TokioClock::new())),
+                publishing: crate::ops::publishing::PublishingLocal::new(self.media_host),
                 config,
             }),
         })
@@ -311,6 +322,7 @@ impl Client {
             restore: Vec::new(),
             clock: None,
             profile_ttl: None,
+            media_host: None,
         }
     }
 
@@ -343,6 +355,45 @@ impl Client {
         &self.inner.profiles
     }
 
+    /// The account local budgets are kept under.
+    pub(crate) fn budget_account(&self) -> &str {
+        &self.inner.account
+    }
+
+    /// Runs `f` on the local budgets, with now (unix ms) by the client's clock; for operations
+    /// that keep their own bookkeeping in them (`ops::hashtags`).
+    pub(crate) fn with_local_budgets<R>(&self, f: impl FnOnce(&mut LocalBudgets, i64) -> R) -> R {
+        let now = self.inner.clock.now_ms();
+        f(&mut lock(&self.inner.budgets), now)
+    }
+
+    /// Persists one budget record through the sink, when one is configured.
+    pub(crate) async fn persist_budget_record(&self, key: &str, at_ms: i64) {
+        if let Some(sink) = &self.inner.sink {
+            sink.record(key, at_ms).await;
+        }
+    }
+
+    /// The base URL calls go to.
+    pub(crate) fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// The HTTP client (no redirects followed; the token is added per Graph call only).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// The access token, for the one call that needs it outside `Authorization: Bearer`
+    /// (the resumable upload's `Authorization: OAuth`).
+    pub(crate) fn access_token(&self) -> &str {
+        self.inner.config.access_token.expose_secret()
+    }
+
+    pub(crate) fn publishing_local(&self) -> &crate::ops::publishing::PublishingLocal {
+        &self.inner.publishing
+    }
+
     /// The same client with another access token (a Page token for Facebook Login messaging):
     /// same configuration, clock and budget persistence; local budgets and the profile cache are
     /// shared with this client, so pacing holds across both.
@@ -368,6 +419,7 @@ impl Client {
                 profiles: self.inner.profiles.clone(),
                 sink: self.inner.sink.clone(),
                 clock: self.inner.clock.clone(),
+                publishing: self.inner.publishing.clone(),
                 config,
             }),
         })

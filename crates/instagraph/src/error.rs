@@ -163,6 +163,8 @@ pub fn classify(code: i64, subcode: Option<i64>, is_transient: Option<bool>) -> 
         (_, Some(2534025 | 2534014 | 2534001)) => ErrorClass::MessagingWindow,
         (_, Some(2534013)) => ErrorClass::RateLimited,
         (190 | 102, _) => ErrorClass::ReAuth,
+        // Expired container, thumb_offset outside the video: input problems despite codes -2 / 1.
+        (_, Some(2207020 | 2207057)) => ErrorClass::InvalidRequest,
         (24, Some(2207008)) => ErrorClass::Retryable,
         (24, Some(2207006)) => ErrorClass::InvalidRequest,
         (9, Some(2207042)) | (24, _) => ErrorClass::RateLimited,
@@ -233,6 +235,42 @@ pub fn fix_for(code: i64, subcode: Option<i64>, class: ErrorClass) -> &'static s
         (4, Some(2207051)) => {
             "The account is restricted for suspected spam: stop, and check the account's media before posting again (the post may have gone through)."
         }
+        (_, Some(2207020)) => {
+            "The container expired (containers live 24 hours): create a new container."
+        }
+        (352, _) | (_, Some(2207026)) => {
+            "The video format is not supported: re-encode as MP4 or MOV (H.264 or HEVC, AAC audio, moov atom first) and create a new container."
+        }
+        (36000, _) | (_, Some(2207004)) => {
+            "The image is larger than 8 MiB: shrink it and create a new container."
+        }
+        (36001, _) | (_, Some(2207005)) => "The image format is not supported: publish JPEG only.",
+        (36003, _) | (_, Some(2207009)) => {
+            "The aspect ratio is outside 4:5 to 1.91:1: crop the image (stories are exempt)."
+        }
+        (36004, _) | (_, Some(2207010)) => {
+            "The caption is too long: at most 2,200 characters, 30 hashtags and 20 @-mentions."
+        }
+        (_, Some(2207028)) => "A carousel needs 2 to 10 items.",
+        (_, Some(2207023)) => {
+            "Unknown media_type: use IMAGE (the default), REELS, STORIES or CAROUSEL; VIDEO only for carousel items."
+        }
+        (_, Some(2207040)) => "Too many user tags: at most 20 per media.",
+        (_, Some(2207057)) => {
+            "thumb_offset must be between 0 and the video's duration, in milliseconds."
+        }
+        (_, Some(2207003)) => {
+            "Meta timed out downloading the media: serve it faster (or smaller) and create a new container."
+        }
+        (_, Some(2207001 | 2207032 | 2207053)) => {
+            "Instagram failed to process the media: create a new container and try again later."
+        }
+        (_, Some(2207050)) => {
+            "The Instagram account is restricted, inactive or checkpointed: its owner must resolve it in the Instagram app."
+        }
+        (_, Some(2207035..=2207037)) => {
+            "Product tags: x and y are required for photos and not allowed for videos, and the products must be in the account's catalog."
+        }
         (4 | 17 | 32 | 341 | 613, _) | (80001..=80009, _) => {
             "Rate limit reached: back off and retry later; pace calls using the usage headers."
         }
@@ -285,6 +323,15 @@ pub enum Error {
         family: LoginFamily,
         /// What to do instead.
         hint: Option<&'static str>,
+    },
+    /// The platform does not offer this operation at all, in either login family (e.g. listing
+    /// who liked a media): nothing was sent; `instead` says what the platform does offer.
+    #[error("{operation} is not offered by the Instagram Platform (either login): {instead}")]
+    NotOffered {
+        /// The operation's name.
+        operation: &'static str,
+        /// What the platform offers instead.
+        instead: &'static str,
     },
     /// Configuration is missing or inconsistent.
     #[error("configuration: {0}")]
@@ -348,6 +395,25 @@ pub enum Error {
     /// Pagination stopped because the platform repeated a cursor.
     #[error("pagination loop: the platform returned cursor {0:?} twice")]
     PaginationLoop(String),
+    /// A publishing step failed in a way the platform reports through a container, the quota
+    /// or the media URL rather than as an error response (see [`PublishFailure`]).
+    #[error("{message}")]
+    Publishing {
+        /// What failed.
+        kind: PublishFailure,
+        /// The container concerned, when there is one.
+        container: Option<String>,
+        /// The platform's code, when known (a container's error subcode is mapped to its code).
+        code: Option<i64>,
+        /// The platform's subcode, when known.
+        subcode: Option<i64>,
+        /// What happened, with the numbers.
+        message: String,
+        /// What to do.
+        fix: String,
+        /// When trying again can succeed (unix ms), when known (the quota's next free slot).
+        retry_at_ms: Option<i64>,
+    },
 }
 
 impl Error {
@@ -378,7 +444,14 @@ impl Error {
     pub fn is_before_network(&self) -> bool {
         matches!(
             self,
-            Error::InvalidInput { .. } | Error::Unsupported { .. } | Error::Config(_)
+            Error::InvalidInput { .. }
+                | Error::Unsupported { .. }
+                | Error::NotOffered { .. }
+                | Error::Config(_)
+                | Error::Publishing {
+                    kind: PublishFailure::Preflight,
+                    ..
+                }
         )
     }
 
@@ -391,6 +464,12 @@ impl Error {
             // The same test as `is_retryable`, so the class never promises a retry that won't come.
             Error::Transport(e) if e.is_timeout() || e.is_connect() => ErrorClass::Retryable,
             Error::BudgetExhausted { .. } | Error::Throttled { .. } => ErrorClass::RateLimited,
+            Error::Publishing {
+                kind,
+                code,
+                subcode,
+                ..
+            } => kind.class(*code, *subcode),
             _ => ErrorClass::InvalidRequest,
         }
     }
@@ -399,6 +478,7 @@ impl Error {
     pub fn code(&self) -> i64 {
         match self {
             Error::Graph { error, .. } => error.code,
+            Error::Publishing { code, .. } => code.unwrap_or(0),
             _ => 0,
         }
     }
@@ -407,6 +487,7 @@ impl Error {
     pub fn subcode(&self) -> Option<i64> {
         match self {
             Error::Graph { error, .. } => error.error_subcode,
+            Error::Publishing { subcode, .. } => *subcode,
             _ => None,
         }
     }
@@ -419,6 +500,7 @@ impl Error {
             Error::Unsupported { hint, family, .. } => hint.map(str::to_owned).unwrap_or_else(|| {
                 format!("Use a client configured for the other login family (this one is {family}).")
             }),
+            Error::NotOffered { instead, .. } => (*instead).to_owned(),
             Error::Config(_) => "Set the missing setting (flag, environment variable or config file).".to_owned(),
             Error::Http { .. } | Error::Transport(_) => {
                 "Check the base URL and the network; retry later if the platform is unavailable.".to_owned()
@@ -431,6 +513,7 @@ impl Error {
                 "Wait until the platform's usage drops (see `instagraph usage`), or spread the calls over more time.".to_owned()
             }
             Error::PaginationLoop(_) => "Stop paging here; the results so far are complete up to this page.".to_owned(),
+            Error::Publishing { fix, .. } => fix.clone(),
         }
     }
 
@@ -479,7 +562,69 @@ impl Error {
             v["fbtrace_id"] = error.fbtrace_id.clone().into();
             v["error_user_msg"] = error.error_user_msg.clone().into();
         }
+        if let Error::Publishing {
+            kind,
+            container,
+            retry_at_ms,
+            ..
+        } = self
+        {
+            v["kind"] = kind.as_str().into();
+            v["container"] = container.clone().into();
+            v["retry_at_ms"] = (*retry_at_ms).into();
+        }
         v
+    }
+}
+
+/// What kind of publishing failure an [`Error::Publishing`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum PublishFailure {
+    /// The container's `status_code` is `ERROR` (its `status` carries the subcode).
+    ContainerError,
+    /// The container is `EXPIRED` (not published within 24 hours): create a new one.
+    ContainerExpired,
+    /// The container was still `IN_PROGRESS` when the wait ran out.
+    WaitTimeout,
+    /// The publishing quota of the rolling 24 hours is used up.
+    QuotaExhausted,
+    /// A media URL would not pass Meta's fetcher (checked before anything reached the platform).
+    Preflight,
+    /// A resumable upload failed, resumes included.
+    Upload,
+    /// The container is `PUBLISHED`, but its media was not found among the account's newest.
+    PublishedMediaNotFound,
+}
+
+impl PublishFailure {
+    /// The kebab-case name used in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PublishFailure::ContainerError => "container-error",
+            PublishFailure::ContainerExpired => "container-expired",
+            PublishFailure::WaitTimeout => "wait-timeout",
+            PublishFailure::QuotaExhausted => "quota-exhausted",
+            PublishFailure::Preflight => "preflight",
+            PublishFailure::Upload => "upload",
+            PublishFailure::PublishedMediaNotFound => "published-media-not-found",
+        }
+    }
+
+    /// The class of a failure of this kind (a container error by its code and subcode).
+    pub fn class(self, code: Option<i64>, subcode: Option<i64>) -> ErrorClass {
+        match self {
+            PublishFailure::ContainerError => code
+                .map(|c| classify(c, subcode, None))
+                .unwrap_or(ErrorClass::InvalidRequest),
+            PublishFailure::WaitTimeout => ErrorClass::NotReady,
+            PublishFailure::QuotaExhausted => ErrorClass::RateLimited,
+            PublishFailure::Upload => ErrorClass::Retryable,
+            PublishFailure::ContainerExpired
+            | PublishFailure::Preflight
+            | PublishFailure::PublishedMediaNotFound => ErrorClass::InvalidRequest,
+        }
     }
 }
 

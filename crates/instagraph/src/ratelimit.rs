@@ -173,6 +173,10 @@ pub enum OperationClass {
     Conversations,
     /// Private replies to comments (per account; documented at 750 per hour).
     PrivateReplies,
+    /// Unique hashtags searched (per account; documented at 30 per rolling 7 days). Kept by
+    /// `ops::hashtags`, which records each hashtag once per window: re-searching a counted
+    /// hashtag is free, as on the platform.
+    HashtagSearch,
 }
 
 impl OperationClass {
@@ -187,6 +191,7 @@ impl OperationClass {
             OperationClass::SendMedia => "send-media",
             OperationClass::Conversations => "conversations",
             OperationClass::PrivateReplies => "private-replies",
+            OperationClass::HashtagSearch => "hashtag-search",
         }
     }
 
@@ -196,7 +201,7 @@ impl OperationClass {
     }
 
     /// All classes.
-    pub const ALL: [OperationClass; 8] = [
+    pub const ALL: [OperationClass; 9] = [
         OperationClass::Messaging,
         OperationClass::MediaUpload,
         OperationClass::UserProfile,
@@ -205,6 +210,7 @@ impl OperationClass {
         OperationClass::SendMedia,
         OperationClass::Conversations,
         OperationClass::PrivateReplies,
+        OperationClass::HashtagSearch,
     ];
 }
 
@@ -218,8 +224,8 @@ pub struct Budget {
 }
 
 /// Local budgets per class, with the documented defaults: messaging 200/h per account, media
-/// upload 50/h per account, user profile 200/h per app, private replies 750/h per account, and
-/// the per-second send pacing of the Messenger Platform (300/s text, 10/s audio and video, 2/s
+/// upload 50/h per account, user profile 200/h per app, private replies 750/h per account, 30
+/// unique hashtags searched per account per rolling 7 days, and the per-second send pacing of the Messenger Platform (300/s text, 10/s audio and video, 2/s
 /// Conversations API), so a bulk send paces itself instead of failing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BudgetConfig {
@@ -263,6 +269,13 @@ impl Default for BudgetConfig {
                     Budget {
                         limit: 750,
                         window_secs: hour,
+                    },
+                ),
+                (
+                    OperationClass::HashtagSearch,
+                    Budget {
+                        limit: 30,
+                        window_secs: 7 * 24 * hour,
                     },
                 ),
                 (

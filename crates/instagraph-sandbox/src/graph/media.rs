@@ -62,15 +62,28 @@ const IG_LOGIN_MEDIA_FIELDS: &[&str] = &[
     "username",
 ];
 
-fn known_fields(family: LoginFamily) -> &'static [&'static str] {
+pub(crate) fn known_fields(family: LoginFamily) -> &'static [&'static str] {
     match family {
         LoginFamily::Facebook => MEDIA_FIELDS,
         LoginFamily::Instagram => IG_LOGIN_MEDIA_FIELDS,
     }
 }
 
+/// Edges that can be expanded as fields of a media (`children{...}`, `comments{...}`).
+pub(crate) const MEDIA_EDGE_FIELDS: &[&str] = &["children", "comments"];
+
+/// Validates a media selection: the family's fields plus the expandable edges.
+pub(crate) fn validate_media(sel: &[FieldSel], family: LoginFamily) -> Result<(), GraphError> {
+    let plain: Vec<FieldSel> = sel
+        .iter()
+        .filter(|f| !MEDIA_EDGE_FIELDS.contains(&f.name.as_str()))
+        .cloned()
+        .collect();
+    fields::validate(&plain, known_fields(family), "IGMedia")
+}
+
 /// Renders one media object (fields already validated).
-fn render_media(
+pub(crate) fn render_media(
     st: &State,
     family: LoginFamily,
     m: &Media,
@@ -90,6 +103,10 @@ fn render_media(
             "media_product_type" => Some(json!(m.media_product_type)),
             "media_url" => Some(json!(m.media_url)),
             "thumbnail_url" => m.thumbnail_url.as_ref().map(|u| json!(u)),
+            "permalink" if m.media_product_type == "STORY" => Some(json!(format!(
+                "https://instagram.com/stories/{username}/{}",
+                m.ig_id
+            ))),
             "permalink" => Some(json!(format!(
                 "https://www.instagram.com/p/{}/",
                 m.shortcode
@@ -107,7 +124,8 @@ fn render_media(
                 };
                 Some(render_ig_user(st, family, &m.owner, Some(&m.owner), &sub)?)
             }
-            _ => None,
+            // Edges expanded as fields (children, comments) and the rarer fields.
+            _ => super::engagement::media_field(st, family, m, f)?,
         })
     })
 }
@@ -120,7 +138,7 @@ pub(crate) fn get_media(st: &State, ctx: &Ctx, media_id: &str) -> Result<Value, 
         .get(media_id)
         .ok_or_else(|| GraphError::unsupported_request(&ctx.method, media_id))?;
     let sel = fields::selection(ctx.fields(), &["id"])?;
-    fields::validate(&sel, known_fields(ctx.token.family), "IGMedia")?;
+    validate_media(&sel, ctx.token.family)?;
     render_media(st, ctx.token.family, m, &sel)
 }
 
@@ -132,11 +150,12 @@ pub(crate) fn list_media(st: &State, ctx: &Ctx, ig_user_id: &str) -> Result<Valu
         .get(ig_user_id)
         .ok_or_else(|| GraphError::unsupported_request(&ctx.method, ig_user_id))?;
     let sel = fields::selection(ctx.fields(), &["id"])?;
-    fields::validate(&sel, known_fields(ctx.token.family), "IGMedia")?;
+    validate_media(&sel, ctx.token.family)?;
+    let keys = super::engagement::within_window(st, ctx, &acc.media)?;
     paging::list_edge(
         st.cursor_salt,
         &format!("media:{ig_user_id}"),
-        &acc.media,
+        &keys,
         &ctx.params,
         &ctx.url,
         |id| {

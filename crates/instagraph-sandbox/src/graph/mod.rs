@@ -217,6 +217,10 @@ fn target_ig_account(st: &State, token: &TokenRecord, segments: &[String]) -> Op
 /// Routes an authenticated request to its endpoint. New endpoints are added here.
 fn dispatch(st: &mut State, ctx: &Ctx, segments: &[String]) -> Result<Value, GraphError> {
     let Some((first, rest)) = segments.split_first() else {
+        // Batch requests (`POST /` with `batch`) and multi-id reads (`GET /?ids=`).
+        if let Some(result) = engagement::root(st, ctx) {
+            return result;
+        }
         return Err(GraphError::invalid_parameter(
             "(#100) Missing the 'ids' parameter for a root request",
         ));
@@ -243,10 +247,7 @@ fn dispatch(st: &mut State, ctx: &Ctx, segments: &[String]) -> Result<Value, Gra
             ctx.only_get(first)?;
             user::get_ig_user(st, ctx, ig_user_id, addressed_as.as_deref())
         }
-        (Node::Media(id), []) => {
-            ctx.only_get(first)?;
-            media::get_media(st, ctx, id)
-        }
+        (Node::Media(id), []) if ctx.method == "GET" => media::get_media(st, ctx, id),
         (Node::FbUser(id), ["accounts"]) => {
             ctx.only_get(first)?;
             page::list_accounts(st, ctx, id)

@@ -128,7 +128,8 @@ pub(crate) fn render_ig_user(
             "legacy_instagram_user_id" => Some(json!(acc.ig_id.to_string())),
             "user_id" => Some(json!(acc.ig_user_id)),
             "account_type" => Some(json!(acc.account_type)),
-            _ => None,
+            // business_discovery, mentioned_media, mentioned_comment (Facebook Login).
+            _ => super::engagement::ig_user_field(st, family, &acc.ig_user_id, f)?,
         })
     })
 }
