@@ -8,6 +8,8 @@
 //! [`start`] binds, serves in a background task, and returns a [`RunningServer`] with the bound
 //! address and a shutdown handle, so the CLI and tests drive it the same way.
 
+pub mod media_host;
+pub mod scheduler;
 pub mod webhook;
 
 use axum::extract::{Request, State};
@@ -50,6 +52,8 @@ pub struct AppState {
     pub config: ServerConfig,
     /// The webhook receiver, when configured.
     pub webhooks: Option<std::sync::Arc<webhook::WebhookRuntime>>,
+    /// Local images served to the platform's fetcher while their containers need them.
+    pub media: Option<media_host::MediaHost>,
 }
 
 /// Failures starting the service.
@@ -95,6 +99,9 @@ pub fn router(state: AppState) -> Router {
                 require_key,
             ));
         app = app.merge(receiver).merge(protected);
+    }
+    if let Some(media) = &state.media {
+        app = app.merge(media.router());
     }
     app
 }

@@ -17,6 +17,7 @@ async fn health_and_readiness_over_loopback() {
             api_key: None,
         },
         webhooks: None,
+        media: None,
     };
     let server = start(state).await.unwrap();
     assert_ne!(server.addr.port(), 0, "a real port was bound");

@@ -59,6 +59,7 @@ async fn serve(targets: Vec<ForwardTarget>, api_key: Option<&str>) -> Fixture {
             api_key: api_key.map(|k| k.to_owned().into()),
         },
         webhooks: Some(rt.clone()),
+        media: None,
     };
     let server = start(state).await.unwrap();
     Fixture {
@@ -254,6 +255,7 @@ async fn bodies_over_the_limit_get_413() {
             api_key: None,
         },
         webhooks: Some(rt),
+        media: None,
     })
     .await
     .unwrap();
