@@ -105,6 +105,32 @@ pub enum Command {
     Conversations(crate::commands::conversations::ConversationsArgs),
     /// The messenger profile: ice breakers, persistent menu, get started, greeting.
     Profile(crate::commands::profile::ProfileArgs),
+    /// Media: list (fields, limit, since/until, --all), show (--fields all), children,
+    /// stories, live, tagged, product tags. Likes: the platform gives like_count only.
+    Media(crate::commands::media::MediaArgs),
+    /// Comments: list (--replies), show, replies, create, reply, hide, unhide, delete,
+    /// enable/disable on a media.
+    Comments(crate::commands::comments::CommentsArgs),
+    /// Mentions (Facebook Login): the mentioning media or comment, and replying to it.
+    Mentions(crate::commands::mentions::MentionsArgs),
+    /// Hashtags (Facebook Login): search, top and recent media, this week's searches, budget.
+    Hashtags(crate::commands::hashtags::HashtagsArgs),
+    /// Business discovery (Facebook Login): another account's profile and media.
+    Discover(crate::commands::discover::DiscoverArgs),
+    /// Insights of a media or of the account (--csv for charts).
+    Insights(crate::commands::insights::InsightsArgs),
+    /// Up to 50 calls in one batch request, from a JSON file (Facebook Login).
+    Batch(crate::commands::batch::BatchArgs),
+    /// Instagram Shopping (Facebook Login): product appeals, catalogs, product search.
+    Shopping(crate::commands::shopping::ShoppingArgs),
+    /// Publish a photo, reel, story or carousel now (URLs or local files), with a progress bar.
+    Publish(crate::commands::publish::PublishArgs),
+    /// Media containers: list, status, publish.
+    Containers(crate::commands::publish::ContainersArgs),
+    /// The account's publishing quota (posts per rolling 24 h, as the platform reports it).
+    Quota(crate::commands::publish::QuotaArgs),
+    /// Scheduled posts: add, list, show, cancel, reschedule, run.
+    Schedule(crate::commands::schedule::ScheduleArgs),
 }
 
 /// `instagraph sandbox`.
@@ -125,6 +151,16 @@ pub struct SandboxArgs {
     /// Calls per account per 24 h before error 80002.
     #[arg(long, default_value_t = 4800)]
     pub buc_budget_per_day: u32,
+    /// Posts per account per 24 h before `media_publish` answers 9/2207042 (the platform's
+    /// figure has been 25, 50 and reportedly 100; clients must read it, not assume it).
+    #[arg(long, default_value_t = 50)]
+    pub quota_total: u32,
+    /// How long an image container stays IN_PROGRESS, in milliseconds of sandbox time.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub image_processing_ms: u64,
+    /// How long a video container stays IN_PROGRESS, in milliseconds of sandbox time.
+    #[arg(long, default_value_t = 3000, value_name = "MS")]
+    pub video_processing_ms: u64,
     /// Subscribe this webhook callback (after Meta's handshake) and deliver signed webhooks to it.
     #[arg(long, value_name = "URL")]
     pub webhook_url: Option<String>,
@@ -285,6 +321,13 @@ pub struct ServeArgs {
     /// Do not run the webhook receiver.
     #[arg(long)]
     pub no_webhooks: bool,
+    /// Do not run the scheduler (scheduled posts wait until a scheduler runs).
+    #[arg(long)]
+    pub no_scheduler: bool,
+    /// The public URL of this service, under which local images of scheduled posts are served
+    /// to Meta's fetcher (`/media/...`). Default: the listen address (enough for the sandbox).
+    #[arg(long, env = "INSTAGRAPH_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
     /// Forward events to this URL (repeatable); see also [[webhooks.forward]] in the config.
     #[arg(long, value_name = "URL")]
     pub forward: Vec<String>,

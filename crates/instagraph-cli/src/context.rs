@@ -170,6 +170,14 @@ impl Context {
 
     /// The client, with budgets restored from and persisted to the store when one is configured.
     pub async fn client(&self) -> Result<Client> {
+        self.client_with(|b| b).await
+    }
+
+    /// [`Context::client`], with more set on the builder (a media host, say).
+    pub async fn client_with(
+        &self,
+        extra: impl FnOnce(instagraph::ClientBuilder) -> instagraph::ClientBuilder,
+    ) -> Result<Client> {
         let cfg = self.client_config()?;
         let longest_window = cfg
             .budgets
@@ -191,7 +199,12 @@ impl Context {
             );
             builder = builder.budget_sink(Arc::new(persistence) as Arc<dyn BudgetSink>);
         }
-        Ok(builder.build()?)
+        Ok(extra(builder).build()?)
+    }
+
+    /// The selected account's IG user id from the config file, if any.
+    pub fn account_ig_user_id(&self) -> Option<String> {
+        self.account.ig_user_id.clone()
     }
 }
 

@@ -1,13 +1,25 @@
 //! One module per command.
 
+pub(crate) mod batch;
+pub(crate) mod comments;
 pub(crate) mod conversations;
+pub(crate) mod discover;
 pub(crate) mod dm;
 mod events;
+pub(crate) mod hashtags;
+pub(crate) mod insights;
 mod me;
+pub(crate) mod media;
+pub(crate) mod mentions;
+pub(crate) mod post_args;
 pub(crate) mod profile;
+pub(crate) mod publish;
 mod raw;
+mod reading;
 mod sandbox;
+pub(crate) mod schedule;
 mod serve;
+pub(crate) mod shopping;
 mod usage;
 
 use crate::cli::{Cli, Command};
@@ -28,6 +40,18 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Dm(args) => dm::run(&ctx, args).await,
         Command::Conversations(args) => conversations::run(&ctx, args).await,
         Command::Profile(args) => profile::run(&ctx, args).await,
+        Command::Media(args) => media::run(&ctx, args).await,
+        Command::Comments(args) => comments::run(&ctx, args).await,
+        Command::Mentions(args) => mentions::run(&ctx, args).await,
+        Command::Hashtags(args) => hashtags::run(&ctx, args).await,
+        Command::Discover(args) => discover::run(&ctx, args).await,
+        Command::Insights(args) => insights::run(&ctx, args).await,
+        Command::Batch(args) => batch::run(&ctx, args).await,
+        Command::Shopping(args) => shopping::run(&ctx, args).await,
+        Command::Publish(args) => publish::publish(&ctx, args).await,
+        Command::Containers(args) => publish::containers(&ctx, args).await,
+        Command::Quota(args) => publish::quota(&ctx, args).await,
+        Command::Schedule(args) => schedule::run(&ctx, args).await,
     }
 }
 

@@ -18,6 +18,9 @@ pub async fn run(ctx: &Context, args: SandboxArgs) -> Result<()> {
     config.seed = args.seed;
     config.app_budget_per_hour = args.app_budget_per_hour;
     config.buc_budget_per_day = args.buc_budget_per_day;
+    config.publishing.quota_total = args.quota_total;
+    config.publishing.image_processing_ms = args.image_processing_ms;
+    config.publishing.video_processing_ms = args.video_processing_ms;
     let running = spawn(config, args.listen)
         .await
         .with_context(|| format!("starting the sandbox on {}", args.listen))?;

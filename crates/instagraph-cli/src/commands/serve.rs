@@ -105,6 +105,13 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
         ))
     };
 
+    // Local images of scheduled posts are served from this service's own `/media/` route.
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen));
+    let media = instagraph_server::media_host::MediaHost::new(public_url);
+    let scheduler_store = store.clone();
     let state = AppState {
         store,
         config: ServerConfig {
@@ -115,8 +122,46 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
             api_key: args.api_key.clone().map(Into::into),
         },
         webhooks: webhooks.as_ref().map(|(rt, _)| rt.clone()),
+        media: Some(media.clone()),
     };
     let server = start(state).await?;
+    if args.public_url.is_none() {
+        media.set_public_base(&server.url());
+    }
+    // With port 0 the URL is known only now.
+
+    // The scheduler publishes as the configured account (or the sandbox's first account).
+    let scheduler = if args.no_scheduler {
+        None
+    } else {
+        let host: Arc<dyn instagraph::ops::publishing::MediaHost> = Arc::new(media.clone());
+        let client = match &sandbox {
+            None => ctx.client_with(|b| b.media_host(host)).await?,
+            Some(sb) => {
+                let a = sb
+                    .sandbox
+                    .accounts()
+                    .into_iter()
+                    .next()
+                    .context("the built-in sandbox has no account")?;
+                let login: instagraph::config::LoginFamily = serde_json::to_value(a.login)?
+                    .as_str()
+                    .unwrap_or("instagram")
+                    .parse()?;
+                let cfg = instagraph::ClientConfig::new(login, a.access_token.clone())
+                    .base_url(sb.base_url.clone())
+                    .app_secret(a.app_secret.clone())
+                    .ig_user_id(instagraph::ids::IgUserId::parse(&a.ig_user_id)?);
+                instagraph::Client::builder(cfg).media_host(host).build()?
+            }
+        };
+        let sched = super::schedule::scheduler(
+            scheduler_store,
+            client,
+            instagraph_server::scheduler::SchedulerConfig::default(),
+        );
+        Some(tokio::spawn(sched.run()))
+    };
     let callback = format!("{}/webhook", server.url());
 
     // In sandbox mode the sandbox subscribes to our receiver, like Meta's dashboard does.
@@ -142,6 +187,7 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
         },
         "forward_targets": webhooks.as_ref().map(|(rt, _)| rt.config().targets.iter().map(|t| t.name.clone()).collect::<Vec<_>>()),
         "db": db_label,
+        "scheduler": scheduler.is_some(),
         "graph_base_url": graph_base_url,
         "sandbox": sandbox.as_ref().map(|s| serde_json::json!({
             "base_url": s.base_url,
@@ -158,6 +204,9 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
     }
     eprintln!("instagraph service on {} (Ctrl-C to stop)", server.url());
     super::shutdown_signal().await;
+    if let Some(task) = scheduler {
+        task.abort();
+    }
     server.shutdown().await?;
     Ok(())
 }
