@@ -415,6 +415,30 @@ fn scheduled_posts_are_added_listed_changed_and_cancelled() {
     assert_eq!(code, 2);
 }
 
+/// `instagraph --db DB ARGS` as `account` against the sandbox, output discarded.
+fn cli_cmd(sb: &Daemon, account: &Value, db: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = base_cmd();
+    cmd.args(with_db(args, db))
+        .env("INSTAGRAPH_BASE_URL", sb.base_url())
+        .env(
+            "INSTAGRAPH_ACCESS_TOKEN",
+            account["access_token"].as_str().unwrap(),
+        )
+        .env("INSTAGRAPH_LOGIN", account["login"].as_str().unwrap())
+        .env(
+            "INSTAGRAPH_APP_SECRET",
+            account["app_secret"].as_str().unwrap(),
+        )
+        .env(
+            "INSTAGRAPH_IG_USER_ID",
+            account["ig_user_id"].as_str().unwrap(),
+        )
+        .env_remove("INSTAGRAPH_CRASH_AT")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
 /// `schedule run --until-done` with `INSTAGRAPH_CRASH_AT`; returns the exit status.
 fn run_scheduler(
     sb: &Daemon,
@@ -422,31 +446,15 @@ fn run_scheduler(
     db: &Path,
     crash_at: Option<&str>,
 ) -> std::process::ExitStatus {
-    let mut cmd = base_cmd();
-    cmd.args(with_db(
-        &["schedule", "run", "--until-done", "--status-poll", "1"],
+    let mut cmd = cli_cmd(
+        sb,
+        account,
         db,
-    ))
-    .env("INSTAGRAPH_BASE_URL", sb.base_url())
-    .env(
-        "INSTAGRAPH_ACCESS_TOKEN",
-        account["access_token"].as_str().unwrap(),
-    )
-    .env("INSTAGRAPH_LOGIN", account["login"].as_str().unwrap())
-    .env(
-        "INSTAGRAPH_APP_SECRET",
-        account["app_secret"].as_str().unwrap(),
-    )
-    .env(
-        "INSTAGRAPH_IG_USER_ID",
-        account["ig_user_id"].as_str().unwrap(),
-    )
-    .stdout(Stdio::null())
-    .stderr(Stdio::null());
-    match crash_at {
-        Some(p) => cmd.env("INSTAGRAPH_CRASH_AT", p),
-        None => cmd.env_remove("INSTAGRAPH_CRASH_AT"),
-    };
+        &["schedule", "run", "--until-done", "--status-poll", "1"],
+    );
+    if let Some(p) = crash_at {
+        cmd.env("INSTAGRAPH_CRASH_AT", p);
+    }
     cmd.status().expect("run the scheduler")
 }
 
@@ -548,18 +556,7 @@ fn a_scheduler_killed_mid_batch_loses_and_duplicates_nothing() {
         json_out(code, &out, &err);
     }
     // A foreground scheduler, SIGKILLed once some (not all) posts are out.
-    let mut cmd = base_cmd();
-    cmd.args(with_db(&["schedule", "run", "--status-poll", "1"], &db))
-        .env("INSTAGRAPH_BASE_URL", sb.base_url())
-        .env(
-            "INSTAGRAPH_ACCESS_TOKEN",
-            fb["access_token"].as_str().unwrap(),
-        )
-        .env("INSTAGRAPH_LOGIN", "facebook")
-        .env("INSTAGRAPH_APP_SECRET", fb["app_secret"].as_str().unwrap())
-        .env("INSTAGRAPH_IG_USER_ID", fb["ig_user_id"].as_str().unwrap())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut cmd = cli_cmd(&sb, &fb, &db, &["schedule", "run", "--status-poll", "1"]);
     let mut child = cmd.spawn().unwrap();
     loop {
         let count = posts(&sb, &fb).len();
