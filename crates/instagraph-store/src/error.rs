@@ -76,6 +76,28 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
+
+    /// An account cannot be stored as given (bad name or family, or a secret not sealed).
+    #[error("account `{name}`: {reason}")]
+    InvalidAccount {
+        /// The profile name (as given, truncated).
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// An account's secret could not be sealed or opened (wrong key, altered value). Never
+    /// carries the secret.
+    #[error("account `{account}`: cannot use its {what}: {source}")]
+    Secret {
+        /// The profile name.
+        account: String,
+        /// `token`, `page token` or `app secret`.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: crate::secrets::SecretError,
+    },
 }
 
 impl StoreError {

@@ -17,6 +17,8 @@
 //! 3. Extend the shared test suite in `tests/store.rs`, which runs on SQLite always and on
 //!    PostgreSQL when `INSTAGRAPH_TEST_POSTGRES` is set.
 
+pub mod accounts;
+mod accounts_sql;
 mod basic_sql;
 mod dsn;
 mod error;
@@ -24,12 +26,15 @@ mod migrate;
 mod postgres;
 pub mod schedule;
 mod schedule_sql;
+pub mod secrets;
 mod sqlite;
 pub mod webhooks;
 mod webhooks_sql;
 
+pub use accounts::{AccountState, AccountStore, AccountVault, NewAccount, StoredAccount};
 pub use error::StoreError;
 pub use schedule::ScheduleStore;
+pub use secrets::{SecretBox, SecretError};
 pub use webhooks::WebhookStore;
 
 use std::future::Future;
@@ -69,7 +74,7 @@ impl std::fmt::Display for Backend {
 /// All timestamps are unix milliseconds.
 #[async_trait::async_trait]
 pub trait Store:
-    BudgetKvStore + WebhookStore + ScheduleStore + Send + Sync + std::fmt::Debug
+    BudgetKvStore + WebhookStore + ScheduleStore + AccountStore + Send + Sync + std::fmt::Debug
 {
     /// Which backend this store runs on.
     fn backend(&self) -> Backend;

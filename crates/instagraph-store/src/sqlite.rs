@@ -130,6 +130,36 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
               );
               CREATE INDEX scheduled_post_log_post ON scheduled_post_log (post_id, id);",
     },
+    Migration {
+        version: 5,
+        name: "accounts",
+        sql: "CREATE TABLE accounts (
+                  name TEXT NOT NULL PRIMARY KEY,
+                  family TEXT NOT NULL,
+                  ig_user_id TEXT,
+                  app_scoped_id TEXT,
+                  page_id TEXT,
+                  username TEXT,
+                  app_id TEXT,
+                  sealed_token TEXT NOT NULL,
+                  sealed_page_token TEXT,
+                  sealed_app_secret TEXT,
+                  scopes TEXT NOT NULL DEFAULT '[]',
+                  issued_at BIGINT NOT NULL,
+                  expires_at BIGINT,
+                  refreshed_at BIGINT,
+                  state TEXT NOT NULL,
+                  state_reason TEXT,
+                  is_default BIGINT NOT NULL DEFAULT 0,
+                  version BIGINT NOT NULL,
+                  created_at BIGINT NOT NULL,
+                  updated_at BIGINT NOT NULL
+              );
+              CREATE INDEX accounts_ig_user_id ON accounts (ig_user_id);
+              CREATE INDEX accounts_app_scoped_id ON accounts (app_scoped_id);
+              CREATE INDEX accounts_page_id ON accounts (page_id);
+              CREATE UNIQUE INDEX accounts_one_default ON accounts (is_default) WHERE is_default = 1;",
+    },
 ];
 /// How long a connection waits for another writer's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -349,4 +379,13 @@ crate::schedule_sql::schedule_store_impl!(
     "BEGIN IMMEDIATE",
     "",
     ""
+);
+
+crate::accounts_sql::account_store_impl!(
+    SqliteStore,
+    sqlx::Sqlite,
+    B,
+    same_sql,
+    "BEGIN IMMEDIATE",
+    None::<&'static str>
 );

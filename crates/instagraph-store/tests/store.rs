@@ -3,14 +3,17 @@
 //! test works in its own schema (`ig_test_<pid>_<n>`), dropped at the end.
 
 use instagraph::ratelimit::BudgetSink;
+use instagraph_store::accounts::{AccountState, AccountVault, NewAccount, StoredAccount};
 use instagraph_store::schedule::{
     ChangeOutcome, NewScheduledPost, PostQuery, PostState, Transition,
 };
+use instagraph_store::secrets::{SecretBox, SecretError};
 use instagraph_store::webhooks::{
     AfterAttempt, Attempt, DeliveryState, EventQuery, IncomingPayload, NewEvent, PayloadState,
     ProcessOutcome, Processed, Rejection, TargetFilter,
 };
 use instagraph_store::{Backend, BudgetPersistence, Store, StoreError, open};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use sqlx::Connection;
 use std::future::Future;
@@ -106,6 +109,8 @@ async fn suite(store: Arc<dyn Store>) {
     webhooks(&*store).await;
     schedule(&*store).await;
     concurrent_claims(store.clone()).await;
+    accounts(store.clone()).await;
+    concurrent_defaults(store.clone()).await;
     store.close().await;
 }
 
@@ -915,6 +920,617 @@ async fn concurrent_writes(store: Arc<dyn Store>) {
     store.close().await;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Accounts (shared suite) and secrets at rest
+
+/// Plaintext secrets the tests save; none may ever show up at rest, in `Debug` or in errors.
+const TOKEN: &str = "IGAAPl41nT0kenValue0123456789abcdef";
+const TOKEN_2: &str = "IGAARefreshedT0kenValue987654321";
+const PAGE_TOKEN: &str = "EAAPageT0kenPlaintextValue42";
+const APP_SECRET: &str = "appS3cretPlaintextValue42";
+
+fn test_key() -> SecretBox {
+    SecretBox::from_key_bytes([42; 32])
+}
+
+fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+/// An Instagram Login account ("brand") with every secret.
+fn brand(token: &str) -> NewAccount {
+    let mut a = NewAccount::new("brand", "instagram", secret(token), 1_000);
+    a.ig_user_id = Some("17841400000000001".into());
+    a.app_scoped_id = Some("27000000000000001".into());
+    a.username = Some("brand.co".into());
+    a.app_id = Some("990000000000001".into());
+    a.app_secret = Some(secret(APP_SECRET));
+    a.scopes = vec![
+        "instagram_business_basic".into(),
+        "instagram_business_manage_messages".into(),
+    ];
+    a.expires_at = Some(1_000 + 60 * 86_400_000);
+    a
+}
+
+/// A Facebook Login account ("shop") messaging through a Page.
+fn shop() -> NewAccount {
+    let mut a = NewAccount::new("shop", "facebook", secret(TOKEN_2), 2_000);
+    a.ig_user_id = Some("17841400000000002".into());
+    a.page_id = Some("100000000000002".into());
+    a.page_token = Some(secret(PAGE_TOKEN));
+    a
+}
+
+async fn default_names(store: &dyn Store) -> Vec<String> {
+    store
+        .accounts()
+        .await
+        .expect("accounts")
+        .into_iter()
+        .filter(|a| a.is_default)
+        .map(|a| a.name)
+        .collect()
+}
+
+fn assert_no_plaintext(shown: &str) {
+    for s in [TOKEN, TOKEN_2, PAGE_TOKEN, APP_SECRET] {
+        assert!(!shown.contains(s), "a secret leaked: {shown}");
+    }
+}
+
+async fn accounts(store: Arc<dyn Store>) {
+    let vault = AccountVault::new(store.clone(), test_key());
+    assert!(store.accounts().await.expect("accounts").is_empty());
+    assert!(store.default_account().await.expect("default").is_none());
+    assert!(store.account("brand").await.expect("account").is_none());
+
+    // Insert: the first account becomes the default; secrets come back sealed and open.
+    let b = vault.save(&brand(TOKEN), 1_000).await.expect("save brand");
+    assert_eq!(
+        (b.version, b.created_at, b.updated_at, b.is_default),
+        (1, 1_000, 1_000, true)
+    );
+    assert_eq!(b.state, AccountState::Active);
+    assert_eq!(b.scopes.len(), 2);
+    assert!(b.sealed_token.starts_with("v1:") && !b.sealed_token.contains(TOKEN));
+    assert_eq!(store.account("brand").await.expect("read"), Some(b.clone()));
+    assert_eq!(vault.token(&b).await.expect("token").expose_secret(), TOKEN);
+    let app_secret = vault
+        .app_secret(&b)
+        .await
+        .expect("app secret")
+        .expect("set");
+    assert_eq!(app_secret.expose_secret(), APP_SECRET);
+    assert!(vault.page_token(&b).await.expect("page token").is_none());
+
+    // A second account does not take the default unless asked.
+    let s = vault.save(&shop(), 2_000).await.expect("save shop");
+    assert!(!s.is_default);
+    let page_token = vault.page_token(&s).await.expect("page").expect("set");
+    assert_eq!(page_token.expose_secret(), PAGE_TOKEN);
+    assert_eq!(default_names(&*store).await, ["brand"]);
+
+    // Replace by name: version bumped, created_at kept, default kept (a re-login without
+    // `is_default` does not drop it).
+    let b2 = vault.save(&brand(TOKEN_2), 3_000).await.expect("re-save");
+    assert_eq!(
+        (b2.version, b2.created_at, b2.updated_at, b2.is_default),
+        (2, 1_000, 3_000, true)
+    );
+    assert_eq!(
+        vault.token(&b2).await.expect("token").expose_secret(),
+        TOKEN_2
+    );
+    let names: Vec<String> = store
+        .accounts()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(names, ["brand", "shop"]);
+
+    // Routing by each of the three ids.
+    let route = |id: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .account_for_ig_user(id)
+                .await
+                .expect("route")
+                .map(|a| a.name)
+        }
+    };
+    assert_eq!(route("17841400000000001").await.as_deref(), Some("brand"));
+    assert_eq!(route("27000000000000001").await.as_deref(), Some("brand"));
+    assert_eq!(route("17841400000000002").await.as_deref(), Some("shop"));
+    assert_eq!(route("100000000000002").await.as_deref(), Some("shop"));
+    assert_eq!(route("999").await, None);
+
+    // Default switching: always exactly one.
+    assert!(
+        store
+            .set_default_account("shop")
+            .await
+            .expect("set default")
+    );
+    assert_eq!(default_names(&*store).await, ["shop"]);
+    let b3 = store.account("brand").await.expect("read").expect("brand");
+    assert_eq!(b3.version, b2.version + 1, "losing the default is a write");
+    assert!(store.set_default_account("shop").await.expect("again"));
+    assert!(!store.set_default_account("nobody").await.expect("unknown"));
+    assert_eq!(
+        store
+            .default_account()
+            .await
+            .expect("default")
+            .map(|a| a.name)
+            .as_deref(),
+        Some("shop")
+    );
+    let mut third = NewAccount::new("third", "instagram", secret(TOKEN), 4_000);
+    third.is_default = true;
+    third.ig_user_id = Some("17841400000000001".into());
+    let t = vault.save(&third, 4_000).await.expect("save third");
+    assert!(t.is_default);
+    assert_eq!(default_names(&*store).await, ["third"]);
+    // Two accounts share an IG user id: the default wins.
+    assert_eq!(route("17841400000000001").await.as_deref(), Some("third"));
+    assert!(
+        store
+            .set_default_account("brand")
+            .await
+            .expect("set default")
+    );
+    assert_eq!(default_names(&*store).await, ["brand"]);
+    assert_eq!(route("17841400000000001").await.as_deref(), Some("brand"));
+
+    // replace_token: the right version wins, a stale one loses and changes nothing.
+    let s = store.account("shop").await.expect("read").expect("shop");
+    let refreshed = vault
+        .refresh_token("shop", s.version, &secret(TOKEN), 5_000, Some(9_000), 5_001)
+        .await
+        .expect("refresh")
+        .expect("current version wins");
+    assert_eq!(refreshed.version, s.version + 1);
+    assert_eq!(
+        (
+            refreshed.issued_at,
+            refreshed.expires_at,
+            refreshed.refreshed_at
+        ),
+        (5_000, Some(9_000), Some(5_001))
+    );
+    assert_eq!(refreshed.updated_at, 5_001);
+    assert_eq!(refreshed.page_id, s.page_id, "other columns untouched");
+    assert_eq!(
+        vault
+            .token(&refreshed)
+            .await
+            .expect("token")
+            .expose_secret(),
+        TOKEN
+    );
+    let stale = vault
+        .refresh_token("shop", s.version, &secret(TOKEN_2), 6_000, None, 6_001)
+        .await
+        .expect("stale refresh");
+    assert!(stale.is_none(), "a stale version loses");
+    assert_eq!(
+        store.account("shop").await.expect("read"),
+        Some(refreshed.clone()),
+        "and changes nothing"
+    );
+    assert!(
+        vault
+            .refresh_token("nobody", 1, &secret(TOKEN), 1, None, 1)
+            .await
+            .expect("unknown")
+            .is_none()
+    );
+
+    // States: a state change is a write (a refresh that read before it loses); a successful
+    // refresh makes the account active again.
+    assert!(
+        store
+            .set_account_state(
+                "shop",
+                AccountState::RefreshFailing,
+                Some("HTTP 500"),
+                7_000
+            )
+            .await
+            .expect("state")
+    );
+    let failing = store.account("shop").await.expect("read").expect("shop");
+    assert_eq!(failing.state, AccountState::RefreshFailing);
+    assert_eq!(failing.state_reason.as_deref(), Some("HTTP 500"));
+    assert_eq!(failing.version, refreshed.version + 1);
+    assert!(
+        vault
+            .refresh_token(
+                "shop",
+                refreshed.version,
+                &secret(TOKEN_2),
+                7_500,
+                None,
+                7_500
+            )
+            .await
+            .expect("stale")
+            .is_none()
+    );
+    let active = vault
+        .refresh_token(
+            "shop",
+            failing.version,
+            &secret(TOKEN_2),
+            8_000,
+            None,
+            8_000,
+        )
+        .await
+        .expect("refresh")
+        .expect("wins");
+    assert_eq!(active.state, AccountState::Active);
+    assert_eq!(active.state_reason, None);
+    assert!(
+        store
+            .set_account_state(
+                "shop",
+                AccountState::NeedsLogin,
+                Some("token revoked"),
+                9_000
+            )
+            .await
+            .expect("state")
+    );
+    assert_eq!(
+        store
+            .account("shop")
+            .await
+            .expect("read")
+            .expect("shop")
+            .state,
+        AccountState::NeedsLogin
+    );
+    assert!(
+        !store
+            .set_account_state("nobody", AccountState::Active, None, 9_000)
+            .await
+            .expect("unknown")
+    );
+
+    // The store refuses plaintext secrets, bad names and families (and says nothing secret).
+    let b3 = store.account("brand").await.expect("read").expect("brand");
+    let mut plain = b3.clone();
+    plain.sealed_token = TOKEN.to_owned();
+    let err = store
+        .upsert_account(&plain, 10_000)
+        .await
+        .expect_err("plaintext token refused");
+    assert!(matches!(err, StoreError::InvalidAccount { .. }), "{err:?}");
+    assert_no_plaintext(&format!("{err} {err:?}"));
+    let mut plain = b3.clone();
+    plain.sealed_app_secret = Some(APP_SECRET.to_owned());
+    assert!(store.upsert_account(&plain, 10_000).await.is_err());
+    let err = store
+        .replace_token("brand", b3.version, TOKEN, 1, None, 1)
+        .await
+        .expect_err("plaintext refused");
+    assert_no_plaintext(&format!("{err} {err:?}"));
+    for (name, family) in [("", "instagram"), ("a b", "instagram"), ("ok", "threads")] {
+        let mut bad = b3.clone();
+        bad.name = name.to_owned();
+        bad.family = family.to_owned();
+        let err = store.upsert_account(&bad, 10_000).await.expect_err(name);
+        assert!(matches!(err, StoreError::InvalidAccount { .. }), "{err:?}");
+    }
+    assert_eq!(
+        store.account("brand").await.expect("read"),
+        Some(b3.clone()),
+        "refused writes change nothing"
+    );
+
+    // Secrets stay out of Debug and errors; a wrong key opens nothing.
+    let shown = format!("{b3:?} {:?} {vault:?}", brand(TOKEN));
+    assert_no_plaintext(&shown);
+    assert!(
+        !shown.contains(&b3.sealed_token),
+        "Debug hides even sealed text"
+    );
+    assert!(shown.contains("SecretBox([REDACTED])"), "{shown}");
+    let other = AccountVault::new(store.clone(), SecretBox::from_key_bytes([7; 32]));
+    match other.token(&b3).await {
+        Err(e @ StoreError::Secret { .. }) => {
+            let msg = format!("{e} {e:?}");
+            assert_no_plaintext(&msg);
+            assert!(msg.contains("different secret key"), "{msg}");
+        }
+        other => panic!("a wrong key must not open the token: {other:?}"),
+    }
+    assert!(other.app_secret(&b3).await.is_err());
+
+    // Delete: deleting the default leaves none until one is named.
+    assert!(store.delete_account("brand").await.expect("delete"));
+    assert!(!store.delete_account("brand").await.expect("delete again"));
+    assert!(store.account("brand").await.expect("read").is_none());
+    assert!(store.default_account().await.expect("default").is_none());
+    assert!(store.set_default_account("third").await.expect("set"));
+    assert_eq!(default_names(&*store).await, ["third"]);
+    assert!(store.delete_account("shop").await.expect("delete"));
+    assert!(store.delete_account("third").await.expect("delete"));
+    assert!(store.accounts().await.expect("list").is_empty());
+}
+
+/// Writers racing to move the default (switches, saves with `is_default`, new accounts)
+/// all succeed and leave exactly one default.
+async fn concurrent_defaults(store: Arc<dyn Store>) {
+    let vault = AccountVault::new(store.clone(), test_key());
+    for i in 0..4 {
+        let a = NewAccount::new(&format!("acct{i}"), "instagram", secret(TOKEN), 1);
+        vault.save(&a, 1).await.expect("save");
+    }
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            let (store, vault) = (store.clone(), vault.clone());
+            tokio::spawn(async move {
+                for i in 0..5 {
+                    let name = format!("acct{}", (t + i) % 4);
+                    if (t + i) % 3 == 0 {
+                        let mut a = NewAccount::new(&name, "instagram", secret(TOKEN), 2);
+                        a.is_default = true;
+                        vault.save(&a, 2).await?;
+                    } else {
+                        store.set_default_account(&name).await?;
+                    }
+                }
+                Ok::<_, StoreError>(())
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.expect("task").expect("writes");
+    }
+    assert_eq!(default_names(&*store).await.len(), 1);
+    for i in 0..4 {
+        assert!(
+            store
+                .delete_account(&format!("acct{i}"))
+                .await
+                .expect("delete")
+        );
+    }
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// Saves accounts with every kind of secret and refreshes one; returns the rows.
+async fn save_secrets(store: Arc<dyn Store>) -> Vec<StoredAccount> {
+    let vault = AccountVault::new(store.clone(), test_key());
+    let b = vault.save(&brand(TOKEN), 1_000).await.expect("save");
+    vault
+        .refresh_token("brand", b.version, &secret(TOKEN_2), 2_000, None, 2_000)
+        .await
+        .expect("refresh")
+        .expect("wins");
+    vault.save(&shop(), 3_000).await.expect("save");
+    store.accounts().await.expect("list")
+}
+
+/// What is at rest contains the sealed values and no plaintext; a wrong key opens none of them.
+async fn assert_sealed_at_rest(raw: &[u8], rows: &[StoredAccount]) {
+    for s in [TOKEN, TOKEN_2, PAGE_TOKEN, APP_SECRET] {
+        assert!(!contains(raw, s), "plaintext `{s}` found at rest");
+    }
+    let sealed: Vec<&str> = rows
+        .iter()
+        .flat_map(|a| {
+            [
+                Some(a.sealed_token.as_str()),
+                a.sealed_page_token.as_deref(),
+                a.sealed_app_secret.as_deref(),
+            ]
+        })
+        .flatten()
+        .collect();
+    assert_eq!(sealed.len(), 4);
+    let wrong = SecretBox::from_key_bytes([9; 32]);
+    let right = test_key();
+    for s in sealed {
+        assert!(contains(raw, s), "the sealed value is what is stored");
+        assert!(matches!(wrong.open(s), Err(SecretError::Open)));
+        assert!(right.open(s).is_ok());
+    }
+}
+
+#[tokio::test]
+async fn sqlite_secrets_sealed_at_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = must_open(&sqlite_url(dir.path())).await;
+    let rows = save_secrets(store.clone()).await;
+    let files = || {
+        let mut raw = Vec::new();
+        for entry in std::fs::read_dir(dir.path()).expect("read dir") {
+            let path = entry.expect("entry").path();
+            raw.extend(std::fs::read(&path).expect("read"));
+        }
+        raw
+    };
+    // While open (rows in the WAL or the file), and after close (checkpointed into the file).
+    assert_sealed_at_rest(&files(), &rows).await;
+    store.close().await;
+    assert_sealed_at_rest(&files(), &rows).await;
+}
+
+#[test]
+fn secret_box_round_trip() {
+    let sb = test_key();
+    for text in [TOKEN, "", "ünïcødé ✓", &"x".repeat(10_000)] {
+        let sealed = sb.seal(text);
+        assert!(sealed.starts_with("v1:"));
+        assert!(!sealed.contains(text) || text.is_empty());
+        assert_eq!(sb.open(&sealed).expect("open").expose_secret(), text);
+    }
+    assert_ne!(sb.seal(TOKEN), sb.seal(TOKEN), "a fresh nonce every time");
+    let hex_key = "2a".repeat(32);
+    let same = SecretBox::from_hex(&format!(" {hex_key}\n")).expect("hex key");
+    assert_eq!(
+        same.open(&sb.seal(TOKEN)).expect("open").expose_secret(),
+        TOKEN
+    );
+}
+
+#[test]
+fn secret_box_refuses_tampered_and_wrong_key() {
+    let sb = test_key();
+    let sealed = sb.seal(TOKEN);
+    // Flip one hex digit in the nonce, in the ciphertext and in the tag.
+    for pos in [3, 3 + 48 + 4, sealed.len() - 1] {
+        let mut bytes = sealed.clone().into_bytes();
+        bytes[pos] = if bytes[pos] == b'0' { b'1' } else { b'0' };
+        let tampered = String::from_utf8(bytes).expect("ascii");
+        match sb.open(&tampered) {
+            Err(e @ SecretError::Open) => {
+                let msg = format!("{e} {e:?}");
+                assert!(!msg.contains(TOKEN), "{msg}");
+                assert!(msg.contains("altered"), "{msg}");
+            }
+            other => panic!("tampered at {pos}: {other:?}"),
+        }
+    }
+    // Truncated.
+    assert!(sb.open(&sealed[..sealed.len() - 2]).is_err());
+    // Wrong key.
+    let wrong = SecretBox::from_key_bytes([43; 32]);
+    match wrong.open(&sealed) {
+        Err(e @ SecretError::Open) => assert!(e.to_string().contains("different secret key")),
+        other => panic!("wrong key: {other:?}"),
+    }
+}
+
+#[test]
+fn secret_box_debug_is_redacted_and_bad_keys_are_explained() {
+    let hex_key = "ab".repeat(32);
+    let sb = SecretBox::from_hex(&hex_key).expect("key");
+    assert_eq!(format!("{sb:?}"), "SecretBox([REDACTED])");
+    assert_eq!(format!("{:?}", test_key()), "SecretBox([REDACTED])");
+    for bad in ["ab".repeat(31), "zz".repeat(32), "ab".repeat(33)] {
+        let err = SecretBox::from_hex(&bad).expect_err("invalid key");
+        let msg = format!("{err} {err:?}");
+        assert!(matches!(err, SecretError::InvalidKey { .. }), "{msg}");
+        assert!(!msg.contains(&bad), "the key is never echoed: {msg}");
+        assert!(msg.contains("64 hex") || msg.contains("not hex"), "{msg}");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = "cd".repeat(20);
+    let err = SecretBox::load(Some(&bad), &dir.path().join("key")).expect_err("bad env key");
+    let msg = err.to_string();
+    assert!(msg.contains("INSTAGRAPH_SECRET_KEY"), "{msg}");
+    assert!(!msg.contains(&bad), "{msg}");
+}
+
+#[cfg(unix)]
+#[test]
+fn key_file_is_created_private_and_reused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("config/instagraph/secret.key");
+    let first = SecretBox::load(None, &path).expect("create the key file");
+    let meta = std::fs::metadata(&path).expect("key file exists");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert_eq!(text.trim().len(), 64);
+    assert!(text.trim().bytes().all(|b| b.is_ascii_hexdigit()));
+    let parent = std::fs::metadata(path.parent().expect("parent")).expect("dir");
+    assert_eq!(parent.permissions().mode() & 0o777, 0o700);
+    // No temporary file left behind.
+    let names: Vec<_> = std::fs::read_dir(path.parent().expect("parent"))
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, [std::ffi::OsString::from("secret.key")]);
+    // Loading again reads the same key.
+    let second = SecretBox::load(None, &path).expect("load");
+    assert_eq!(
+        second
+            .open(&first.seal(TOKEN))
+            .expect("open")
+            .expose_secret(),
+        TOKEN
+    );
+    // An empty environment value counts as unset.
+    let third = SecretBox::load(Some(""), &path).expect("load");
+    assert_eq!(
+        third
+            .open(&first.seal(TOKEN))
+            .expect("open")
+            .expose_secret(),
+        TOKEN
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn key_file_readable_by_others_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("secret.key");
+    let key = "11".repeat(32);
+    std::fs::write(&path, format!("{key}\n")).expect("write");
+    for mode in [0o644, 0o640, 0o604] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        match SecretBox::load(None, &path) {
+            Err(e @ SecretError::KeyFileMode { .. }) => {
+                let msg = e.to_string();
+                assert!(msg.contains(&format!("{mode:04o}")), "{msg}");
+                assert!(msg.contains("chmod 600"), "{msg}");
+                assert!(msg.contains(&path.display().to_string()), "{msg}");
+                assert!(!msg.contains(&key), "{msg}");
+            }
+            other => panic!("mode {mode:o}: expected a refusal, got {other:?}"),
+        }
+    }
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let sb = SecretBox::load(None, &path).expect("0600 is accepted");
+    let from_hex = SecretBox::from_hex(&key).expect("hex");
+    assert_eq!(
+        from_hex
+            .open(&sb.seal(TOKEN))
+            .expect("open")
+            .expose_secret(),
+        TOKEN
+    );
+    // A key file that is not a key is explained without echoing it.
+    std::fs::write(&path, "not a key at all\n").expect("write");
+    let err = SecretBox::load(None, &path).expect_err("garbage");
+    assert!(matches!(err, SecretError::InvalidKey { .. }), "{err:?}");
+    assert!(err.to_string().contains("secret.key"), "{err}");
+}
+
+#[test]
+fn env_key_is_preferred_over_the_key_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("secret.key");
+    let file_box = SecretBox::load(None, &path).expect("create the key file");
+    let env_key = "5a".repeat(32);
+    let env_box = SecretBox::load(Some(&env_key), &path).expect("env key");
+    let sealed = env_box.seal(TOKEN);
+    let direct = SecretBox::from_hex(&env_key).expect("hex");
+    assert_eq!(direct.open(&sealed).expect("open").expose_secret(), TOKEN);
+    assert!(
+        file_box.open(&sealed).is_err(),
+        "the file's key was not used"
+    );
+    // With the environment set, a missing key file is not created.
+    let missing = dir.path().join("never.key");
+    SecretBox::load(Some(&env_key), &missing).expect("env key");
+    assert!(!missing.exists());
+}
+
 fn assert_no_secret(err: &StoreError) {
     let shown = format!("{err} / {err:?}");
     assert!(!shown.contains(SECRET), "password leaked: {shown}");
@@ -1148,6 +1764,31 @@ async fn postgres_debug_hides_the_password() {
         let shown = format!("{store:?}");
         assert!(!shown.contains(SECRET), "{shown}");
         assert!(shown.contains("postgres:***@"), "{shown}");
+        store.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_secrets_sealed_at_rest() {
+    with_pg(|url, base| async move {
+        let store = must_open(&url).await;
+        let rows = save_secrets(store.clone()).await;
+        let schema = url
+            .split("schema=")
+            .nth(1)
+            .expect("the test URL names a schema")
+            .to_owned();
+        let mut conn = sqlx::PgConnection::connect(&base).await.expect("connect");
+        let raw: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT row_to_json(a)::text FROM \"{schema}\".accounts a"
+        )))
+        .fetch_all(&mut conn)
+        .await
+        .expect("raw rows");
+        assert_eq!(raw.len(), 2);
+        assert_sealed_at_rest(raw.join("\n").as_bytes(), &rows).await;
+        let _ = conn.close().await;
         store.close().await;
     })
     .await;
