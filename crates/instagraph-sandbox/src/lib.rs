@@ -18,6 +18,7 @@ mod errors;
 mod fields;
 mod graph;
 mod messaging;
+mod oauth;
 mod paging;
 mod params;
 mod publishing;
@@ -40,6 +41,7 @@ pub use auth::appsecret_proof;
 pub use config::{ClockMode, DETERMINISTIC_START_UNIX, SandboxConfig};
 pub use errors::SandboxError;
 pub use messaging::{MessagingLimits, ReplyableComment};
+pub use oauth::{OAuthAppSettings, TokenResponseShape, TokenSummary, token_fingerprint};
 pub use publishing::{
     AmbiguousKind, MediaUrlOutcome, MediaUrlRule, PublishedPost, PublishingConfig,
     PublishingSettings,
@@ -123,6 +125,7 @@ impl Sandbox {
             )
             .route("/_sandbox/reset", post(control::reset))
             .route("/_sandbox/engagement", get(engagement::overview_route))
+            .merge(oauth::routes())
             .merge(simulate::routes())
             .merge(subscription::routes())
             .merge(publishing::routes())

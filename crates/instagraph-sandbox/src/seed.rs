@@ -60,6 +60,7 @@ pub(crate) fn issue_token(
     expires_at: Option<i64>,
 ) -> String {
     let token = st.fresh_token(family);
+    let issued_at = st.now();
     st.tokens.insert(
         token.clone(),
         TokenRecord {
@@ -69,6 +70,7 @@ pub(crate) fn issue_token(
             scopes,
             expires_at,
             revoked: false,
+            issued_at,
         },
     );
     token

@@ -101,6 +101,8 @@ pub(crate) struct TokenRecord {
     pub(crate) scopes: BTreeSet<String>,
     pub(crate) expires_at: Option<i64>,
     pub(crate) revoked: bool,
+    /// When it was issued, or last refreshed (sandbox clock, unix seconds).
+    pub(crate) issued_at: i64,
 }
 
 /// A fault waiting to fire.
@@ -140,6 +142,8 @@ pub(crate) struct State {
     pub(crate) publishing: crate::publishing::PublishingState,
     /// Reading and engagement: comments, stories, other accounts, hashtags, shopping.
     pub(crate) engagement: crate::engagement::EngagementState,
+    /// OAuth: pending codes, queued denials, per-app login settings.
+    pub(crate) oauth: crate::oauth::OAuthState,
 }
 
 impl State {
@@ -170,6 +174,7 @@ impl State {
             messaging,
             publishing: crate::publishing::PublishingState::default(),
             engagement: crate::engagement::EngagementState::default(),
+            oauth: crate::oauth::OAuthState::default(),
         }
     }
 

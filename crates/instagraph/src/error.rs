@@ -336,6 +336,18 @@ pub enum Error {
     /// Configuration is missing or inconsistent.
     #[error("configuration: {0}")]
     Config(String),
+    /// A login came back without a code: the user denied it (`error=access_denied`, with the
+    /// platform's `error_reason` and `error_description`), or the redirect's `state` did not
+    /// match the one the login started with (`state_mismatch`: possible CSRF).
+    #[error("login failed: {error}{}", description.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
+    OAuth {
+        /// The redirect's `error` (`access_denied`), or `state_mismatch`.
+        error: String,
+        /// The redirect's `error_reason` (`user_denied`).
+        reason: Option<String>,
+        /// The redirect's `error_description`, or what went wrong.
+        description: Option<String>,
+    },
     /// The platform answered with an error.
     #[error("{} (code {}{}, {})", error.message, error.code, error.error_subcode.map(|s| format!("/{s}")).unwrap_or_default(), class)]
     Graph {
@@ -448,6 +460,7 @@ impl Error {
                 | Error::Unsupported { .. }
                 | Error::NotOffered { .. }
                 | Error::Config(_)
+                | Error::OAuth { .. }
                 | Error::Publishing {
                     kind: PublishFailure::Preflight,
                     ..
@@ -470,6 +483,7 @@ impl Error {
                 subcode,
                 ..
             } => kind.class(*code, *subcode),
+            Error::OAuth { error, .. } if error == "access_denied" => ErrorClass::Permission,
             _ => ErrorClass::InvalidRequest,
         }
     }
@@ -502,6 +516,12 @@ impl Error {
             }),
             Error::NotOffered { instead, .. } => (*instead).to_owned(),
             Error::Config(_) => "Set the missing setting (flag, environment variable or config file).".to_owned(),
+            Error::OAuth { error, .. } if error == "access_denied" => {
+                "The login was declined: run it again and accept the requested permissions.".to_owned()
+            }
+            Error::OAuth { .. } => {
+                "Start the login again and finish it in the same session (use the newest authorize URL).".to_owned()
+            }
             Error::Http { .. } | Error::Transport(_) => {
                 "Check the base URL and the network; retry later if the platform is unavailable.".to_owned()
             }
@@ -515,6 +535,13 @@ impl Error {
             Error::PaginationLoop(_) => "Stop paging here; the results so far are complete up to this page.".to_owned(),
             Error::Publishing { fix, .. } => fix.clone(),
         }
+    }
+
+    /// Whether the account must log in again (or an Instagram token be refreshed while it is
+    /// still valid): the token is invalid, expired or invalidated (190 with 460/463/467 and the
+    /// other subcodes, 102).
+    pub fn needs_login(&self) -> bool {
+        self.class() == ErrorClass::ReAuth
     }
 
     /// Whether a retry may succeed (the class allows it and the platform did not say otherwise).
@@ -561,6 +588,10 @@ impl Error {
             v["type"] = error.error_type.clone().into();
             v["fbtrace_id"] = error.fbtrace_id.clone().into();
             v["error_user_msg"] = error.error_user_msg.clone().into();
+        }
+        if let Error::OAuth { error, reason, .. } = self {
+            v["oauth_error"] = error.clone().into();
+            v["error_reason"] = reason.clone().into();
         }
         if let Error::Publishing {
             kind,

@@ -25,6 +25,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod auth;
 pub mod client;
 pub mod clock;
 pub mod config;

@@ -577,6 +577,10 @@ pub(crate) async fn handle(AxState(sb): AxState<Sandbox>, req: Request) -> Respo
     }
     let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| ());
     let mut st = sb.lock();
+    // OAuth endpoints (login dialogs, token exchanges, refresh, debug_token) by path.
+    if let Some(resp) = crate::oauth::handle(&mut st, &parts, body.as_ref().ok()) {
+        return resp;
+    }
     process(&mut st, &parts, body)
 }
 
