@@ -8,8 +8,10 @@
 //! [`start`] binds, serves in a background task, and returns a [`RunningServer`] with the bound
 //! address and a shutdown handle, so the CLI and tests drive it the same way.
 
+pub mod accounts;
 pub mod media_host;
 pub mod scheduler;
+pub mod tokens;
 pub mod webhook;
 
 use axum::extract::{Request, State};

@@ -652,7 +652,7 @@ async fn a_post_for_an_unknown_account_is_held_with_the_reason() {
     assert!(
         p.hold_reason
             .unwrap()
-            .contains("no credentials for account someone-else")
+            .contains("no usable credentials for account someone-else")
     );
 }
 
@@ -671,6 +671,27 @@ async fn publishing_too_early_waits_for_the_container() {
         (PostState::Publishing, Some(T0 + 5_000))
     );
     w.set(T0 + 5_000);
+    w.pass().await;
+    assert_eq!(w.post(id).await.state, PostState::Published);
+    assert_eq!(w.fake.st().media.len(), 1);
+}
+
+#[tokio::test]
+async fn an_expired_token_holds_the_post_until_the_account_logs_in_again() {
+    let w = world().await;
+    w.fake.st().create_fail.push(PublishError::new(
+        PublishErrorKind::NeedsLogin,
+        "Error validating access token (code 190/463)",
+    ));
+    let id = w.add(T0).await;
+    let report = w.pass().await;
+    assert!(report.failed.is_empty(), "not failed: held");
+    let p = w.post(id).await;
+    assert_eq!(p.state, PostState::Held);
+    assert!(p.hold_reason.unwrap().contains("needs a new login"));
+    assert_eq!(p.next_at, Some(T0 + 900_000));
+    // Logged in again: the post goes on, once.
+    w.set(T0 + 900_000);
     w.pass().await;
     assert_eq!(w.post(id).await.state, PostState::Published);
     assert_eq!(w.fake.st().media.len(), 1);

@@ -325,6 +325,7 @@ async fn events_are_forwarded_signed_with_an_idempotency_key() {
     let (url, mut rx, _) = mock_target(200).await;
     let target = ForwardTarget {
         name: "n8n".into(),
+        account_ids: Vec::new(),
         kind: TargetKind::Http {
             url,
             secret: Some("fwd-secret".to_owned().into()),
@@ -353,6 +354,63 @@ async fn events_are_forwarded_signed_with_an_idempotency_key() {
 }
 
 #[tokio::test]
+async fn events_are_routed_to_the_targets_of_their_account() {
+    let (url_a, mut rx_a, _) = mock_target(200).await;
+    let (url_b, mut rx_b, _) = mock_target(200).await;
+    let target = |name: &str, url: String, account: &str| ForwardTarget {
+        name: name.into(),
+        account_ids: vec![account.into()],
+        kind: TargetKind::Http { url, secret: None },
+        event_types: vec![],
+        format: ForwardFormat::Normalized,
+    };
+    let f = serve(
+        vec![
+            target("a", url_a, "17841400000000001"),
+            target("b", url_b, "17841400000000002"),
+        ],
+        None,
+    )
+    .await;
+    let for_b = String::from_utf8(dm("mid.b", "for B"))
+        .unwrap()
+        .replace("17841400000000001", "17841400000000002")
+        .into_bytes();
+    assert_eq!(f.post_signed(&dm("mid.a", "for A")).await.status(), 200);
+    assert_eq!(f.post_signed(&for_b).await.status(), 200);
+    let recv = |rx: &mut mpsc::UnboundedReceiver<(HeaderMap, Vec<u8>)>| {
+        let body = rx.try_recv().map(|(_, b)| b);
+        body.ok()
+            .map(|b| serde_json::from_slice::<Value>(&b).unwrap()["text"].clone())
+    };
+    let a = tokio::time::timeout(Duration::from_secs(10), rx_a.recv())
+        .await
+        .expect("A delivered")
+        .unwrap();
+    let b = tokio::time::timeout(Duration::from_secs(10), rx_b.recv())
+        .await
+        .expect("B delivered")
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&a.1).unwrap()["text"],
+        "for A"
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&b.1).unwrap()["text"],
+        "for B"
+    );
+    // Each target got its own account's event and nothing else.
+    let stats = f.store.webhook_stats().await.unwrap();
+    assert_eq!(
+        stats.deliveries_pending + stats.deliveries_delivered + stats.deliveries_dead,
+        2,
+        "one delivery per event: {stats:?}"
+    );
+    assert_eq!(recv(&mut rx_a), None);
+    assert_eq!(recv(&mut rx_b), None);
+}
+
+#[tokio::test]
 async fn failed_deliveries_follow_the_schedule_then_dead_letter_and_replay_resends() {
     let (url, mut rx, status) = mock_target(500).await;
     let dir = tempfile::tempdir().unwrap();
@@ -361,6 +419,7 @@ async fn failed_deliveries_follow_the_schedule_then_dead_letter_and_replay_resen
         .unwrap();
     let target = ForwardTarget {
         name: "flaky".into(),
+        account_ids: Vec::new(),
         kind: TargetKind::Http { url, secret: None },
         event_types: vec![],
         format: ForwardFormat::Full,
@@ -451,6 +510,7 @@ async fn a_command_target_gets_the_event_on_stdin() {
         .unwrap();
     let ok = ForwardTarget {
         name: "shell".into(),
+        account_ids: Vec::new(),
         kind: TargetKind::Command {
             command: format!("cat > '{}'", out.display()),
         },
@@ -459,6 +519,7 @@ async fn a_command_target_gets_the_event_on_stdin() {
     };
     let failing = ForwardTarget {
         name: "failing".into(),
+        account_ids: Vec::new(),
         kind: TargetKind::Command {
             command: "echo boom >&2; exit 3".into(),
         },

@@ -104,12 +104,16 @@ pub struct TargetFilter {
     pub name: String,
     /// Event types it wants; empty means all.
     pub event_types: Vec<String>,
+    /// Accounts it wants events of, by any of their ids (the envelope's `entry.id`); empty
+    /// means all.
+    pub account_ids: Vec<String>,
 }
 
 impl TargetFilter {
-    /// Whether this target wants events of `event_type`.
-    pub fn wants(&self, event_type: &str) -> bool {
-        self.event_types.is_empty() || self.event_types.iter().any(|t| t == event_type)
+    /// Whether this target wants an event of `event_type` for the account `account_id`.
+    pub fn wants(&self, event_type: &str, account_id: &str) -> bool {
+        (self.event_types.is_empty() || self.event_types.iter().any(|t| t == event_type))
+            && (self.account_ids.is_empty() || self.account_ids.iter().any(|a| a == account_id))
     }
 }
 
@@ -407,4 +411,28 @@ pub(crate) fn values_list(rows: usize, cols: usize) -> String {
 /// `?, ?, ?` for `n` values.
 pub(crate) fn in_list(n: usize) -> String {
     vec!["?"; n].join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TargetFilter;
+
+    #[test]
+    fn targets_filter_by_type_and_account() {
+        let t = TargetFilter {
+            name: "a".into(),
+            event_types: vec!["message".into()],
+            account_ids: vec!["178414".into(), "page1".into()],
+        };
+        assert!(t.wants("message", "178414"));
+        assert!(t.wants("message", "page1"));
+        assert!(!t.wants("message", "999"), "another account");
+        assert!(!t.wants("postback", "178414"), "another type");
+        let all = TargetFilter {
+            name: "b".into(),
+            event_types: vec![],
+            account_ids: vec![],
+        };
+        assert!(all.wants("anything", "any"));
+    }
 }

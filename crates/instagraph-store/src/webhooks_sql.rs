@@ -214,7 +214,7 @@ macro_rules! webhook_store_impl {
                     match new_ids.remove(e.dedupe_key.as_str()) {
                         Some(id) => {
                             outcome.new_events.push(id);
-                            for t in targets.iter().filter(|t| t.wants(&e.event_type)) {
+                            for t in targets.iter().filter(|t| t.wants(&e.event_type, &e.account_id)) {
                                 deliveries.push((id, t.name.as_str()));
                             }
                         }

@@ -173,10 +173,12 @@ async fn webhooks(store: &dyn Store) {
         TargetFilter {
             name: "all".into(),
             event_types: vec![],
+            account_ids: vec![],
         },
         TargetFilter {
             name: "posts".into(),
             event_types: vec!["postback".into()],
+            account_ids: vec![],
         },
     ];
     let results = vec![

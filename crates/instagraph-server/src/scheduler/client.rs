@@ -46,6 +46,9 @@ fn spec_of(spec: &Value) -> Result<PostSpec, PublishError> {
 
 /// How the scheduler treats a client error outside `media_publish`.
 fn kind_of(e: &Error) -> PublishErrorKind {
+    if e.class() == ErrorClass::ReAuth {
+        return PublishErrorKind::NeedsLogin;
+    }
     if let Error::Publishing {
         kind, retry_at_ms, ..
     } = e
@@ -132,6 +135,7 @@ impl PublishApi for ClientApi {
                         PublishErrorKind::Quota { reset_at_ms }
                     }
                     PublishErrorKind::NotReady => PublishErrorKind::NotReady,
+                    PublishErrorKind::NeedsLogin => PublishErrorKind::NeedsLogin,
                     PublishErrorKind::Permanent
                         if !matches!(
                             e,

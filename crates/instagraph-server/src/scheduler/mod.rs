@@ -53,8 +53,10 @@ pub enum PublishErrorKind {
         /// When the quota frees up again.
         reset_at_ms: Option<i64>,
     },
-    /// Will not work as it is (invalid input, broken media, permissions, expired token).
+    /// Will not work as it is (invalid input, broken media, permissions).
     Permanent,
+    /// The account's token is expired or revoked (190): nothing works until it logs in again.
+    NeedsLogin,
 }
 
 /// A failed platform call.
@@ -148,7 +150,18 @@ pub trait PublishApi: Send + Sync {
     async fn quota(&self) -> Result<Quota, PublishError>;
 }
 
-/// The [`PublishApi`] of each account the service can publish as.
+/// Finds the [`PublishApi`] of the account a post belongs to.
+#[async_trait::async_trait]
+pub trait AccountDirectory: Send + Sync {
+    /// The API for `account` (`None`: unknown, or it needs a new login).
+    async fn api(&self, account: &str) -> Option<Arc<dyn PublishApi>>;
+    /// The platform refused the account's token: remember that it needs a new login.
+    async fn needs_login(&self, account: &str, reason: &str) {
+        let _ = (account, reason);
+    }
+}
+
+/// A fixed set of accounts (see [`AccountDirectory`] for accounts that change while running).
 #[derive(Clone, Default)]
 pub struct Accounts {
     by_id: HashMap<String, Arc<dyn PublishApi>>,
@@ -181,8 +194,11 @@ impl Accounts {
         self.fallback = Some(api);
         self
     }
+}
 
-    fn get(&self, account: &str) -> Option<Arc<dyn PublishApi>> {
+#[async_trait::async_trait]
+impl AccountDirectory for Accounts {
+    async fn api(&self, account: &str) -> Option<Arc<dyn PublishApi>> {
         self.by_id
             .get(account)
             .cloned()
@@ -295,7 +311,7 @@ pub struct PassReport {
 #[derive(Clone)]
 pub struct Scheduler {
     store: Arc<dyn Store>,
-    accounts: Accounts,
+    accounts: Arc<dyn AccountDirectory>,
     clock: SharedClock,
     config: SchedulerConfig,
     wake: Arc<Notify>,
@@ -304,7 +320,6 @@ pub struct Scheduler {
 impl std::fmt::Debug for Scheduler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scheduler")
-            .field("accounts", &self.accounts)
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
@@ -314,13 +329,13 @@ impl Scheduler {
     /// A scheduler over `store`, publishing through `accounts`.
     pub fn new(
         store: Arc<dyn Store>,
-        accounts: Accounts,
+        accounts: impl AccountDirectory + 'static,
         clock: SharedClock,
         config: SchedulerConfig,
     ) -> Self {
         Self {
             store,
-            accounts,
+            accounts: Arc::new(accounts),
             clock,
             config,
             wake: Arc::new(Notify::new()),
@@ -441,6 +456,22 @@ impl Scheduler {
     ) -> Transition {
         let now = self.clock.now_ms();
         let attempts = post.attempts + 1;
+        if e.kind == PublishErrorKind::NeedsLogin {
+            // A token the platform refused holds the post until the account logs in again; a
+            // post in `publishing` stays there (its container decides once the account is back).
+            let held_state = if state == PostState::Publishing {
+                PostState::Publishing
+            } else {
+                PostState::Held
+            };
+            let mut t = Transition::from_post(post, held_state, "needs_login");
+            let reason = format!("account {} needs a new login: {}", post.account, e.message);
+            t.hold_reason = Some(reason.clone());
+            t.last_error = Some(e.message.clone());
+            t.detail = Some(reason);
+            t.next_at = Some(now + Self::ms(self.config.quota_hold));
+            return t;
+        }
         if e.retryable() && attempts < self.config.max_attempts {
             let mut t = Transition::from_post(post, state, "retry");
             t.attempts = attempts;
@@ -474,10 +505,11 @@ impl Scheduler {
         &self,
         mut post: ScheduledPost,
     ) -> Result<Option<PostState>, instagraph_store::StoreError> {
-        let Some(api) = self.accounts.get(&post.account) else {
+        let Some(api) = self.accounts.api(&post.account).await else {
             let mut t = Transition::from_post(&post, PostState::Held, "held");
             let reason = format!(
-                "no credentials for account {}: configure it, then the post goes on",
+                "no usable credentials for account {}: log it in (`instagraph auth login`), \
+                 then the post goes on",
                 post.account
             );
             t.hold_reason = Some(reason.clone());
@@ -625,6 +657,10 @@ impl Scheduler {
                     return Ok(Some(post.state));
                 }
             };
+            if t.step == "needs_login" {
+                let reason = t.last_error.clone().unwrap_or_default();
+                self.accounts.needs_login(&post.account, &reason).await;
+            }
             let entering = t.to;
             let keep = t.keep_lease;
             let Some(state) = self.commit(&mut post, t).await? else {
@@ -698,7 +734,9 @@ impl Scheduler {
                     t.detail = Some(e.message);
                     t
                 }
-                PublishErrorKind::Ambiguous | PublishErrorKind::Transient => {
+                PublishErrorKind::Ambiguous
+                | PublishErrorKind::Transient
+                | PublishErrorKind::NeedsLogin => {
                     // Stay in publishing: the next look asks the container first.
                     self.retry_or_fail(post, PostState::Publishing, &e)
                 }

@@ -105,6 +105,8 @@ pub struct ForwardTarget {
     pub kind: TargetKind,
     /// Event types it wants; empty means all.
     pub event_types: Vec<String>,
+    /// Accounts it wants events of, by any of their ids (`entry.id`); empty means all.
+    pub account_ids: Vec<String>,
     /// What it sends.
     pub format: ForwardFormat,
 }
@@ -115,6 +117,7 @@ impl ForwardTarget {
         instagraph_store::webhooks::TargetFilter {
             name: self.name.clone(),
             event_types: self.event_types.clone(),
+            account_ids: self.account_ids.clone(),
         }
     }
 }
