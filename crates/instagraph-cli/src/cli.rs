@@ -129,6 +129,8 @@ pub enum Command {
     Containers(crate::commands::publish::ContainersArgs),
     /// The account's publishing quota (posts per rolling 24 h, as the platform reports it).
     Quota(crate::commands::publish::QuotaArgs),
+    /// Accounts: OAuth login for both families, tokens kept sealed and refreshed.
+    Auth(crate::commands::auth::AuthArgs),
     /// Scheduled posts: add, list, show, cancel, reschedule, run.
     Schedule(crate::commands::schedule::ScheduleArgs),
 }

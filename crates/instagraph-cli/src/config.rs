@@ -59,6 +59,9 @@ pub struct ForwardConfig {
     /// Event types to send (empty: all).
     #[serde(default)]
     pub events: Vec<String>,
+    /// Only events of these accounts (stored account names or ids; empty: all).
+    #[serde(default)]
+    pub accounts: Vec<String>,
     /// `full` (default), `normalized` or `raw`.
     pub format: Option<String>,
 }
@@ -74,6 +77,9 @@ pub struct ExecConfig {
     /// Event types (empty: all).
     #[serde(default)]
     pub events: Vec<String>,
+    /// Only events of these accounts (stored account names or ids; empty: all).
+    #[serde(default)]
+    pub accounts: Vec<String>,
     /// `full` (default), `normalized` or `raw`.
     pub format: Option<String>,
 }

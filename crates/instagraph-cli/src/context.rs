@@ -20,6 +20,8 @@ pub struct Context {
     /// The selected account's entry (empty when none).
     pub account_name: Option<String>,
     account: AccountConfig,
+    /// `--account NAME` not found in the config file: looked up in the store instead.
+    store_account: Option<String>,
 }
 
 fn refused(msg: impl Into<String>) -> anyhow::Error {
@@ -37,22 +39,84 @@ impl Context {
         let account = match &account_name {
             Some(name) => match file.accounts.get(name) {
                 Some(a) => a.clone(),
-                None if global.account.is_some() => {
-                    return Err(refused(format!(
-                        "no account named {name:?} in the config file (known: {})",
-                        file.accounts.keys().cloned().collect::<Vec<_>>().join(", ")
-                    )));
-                }
                 None => AccountConfig::default(),
             },
             None => AccountConfig::default(),
         };
+        let store_account = global
+            .account
+            .clone()
+            .filter(|n| !file.accounts.contains_key(n));
         Ok(Self {
             global,
             file,
             account_name,
             account,
+            store_account,
         })
+    }
+
+    /// When no token is given by flags, environment or the config file, uses an account stored
+    /// by `instagraph auth` (`--account NAME`, else the default one). Refuses an account that
+    /// needs a new login, saying so.
+    pub async fn attach_stored_account(&mut self) -> Result<()> {
+        if self.token()?.is_some() {
+            return Ok(());
+        }
+        let env_key = std::env::var(instagraph_store::secrets::SECRET_KEY_ENV)
+            .ok()
+            .filter(|k| !k.is_empty());
+        let key_file = data_dir()?.join("secret.key");
+        let not_found = |name: &str| {
+            refused(format!(
+                "no account named {name:?} in the config file or the store (see `instagraph auth list`)"
+            ))
+        };
+        if env_key.is_none() && !key_file.exists() {
+            return match &self.store_account {
+                Some(name) => Err(not_found(name)),
+                None => Ok(()),
+            };
+        }
+        let db = crate::commands::db_or_default(self)?;
+        let store = instagraph_store::open(&db)
+            .await
+            .context("opening the database")?;
+        let secrets = instagraph_store::secrets::SecretBox::load(env_key.as_deref(), &key_file)
+            .map_err(|e| refused(e.to_string()))?;
+        let vault = instagraph_store::accounts::AccountVault::new(store, secrets);
+        let found = match &self.store_account {
+            Some(name) => vault.store().account(name).await?,
+            None => vault.store().default_account().await?,
+        };
+        let Some(acc) = found else {
+            return match &self.store_account {
+                Some(name) => Err(not_found(name)),
+                None => Ok(()),
+            };
+        };
+        if acc.state == instagraph_store::accounts::AccountState::NeedsLogin {
+            return Err(refused(format!(
+                "account {} needs a new login ({}): `instagraph auth login`",
+                acc.name,
+                acc.state_reason
+                    .as_deref()
+                    .unwrap_or("token expired or revoked")
+            )));
+        }
+        use secrecy::ExposeSecret;
+        let token = vault.token(&acc).await?;
+        let app_secret = vault.app_secret(&acc).await?;
+        self.account = AccountConfig {
+            login: Some(acc.family.clone()),
+            access_token: Some(token.expose_secret().to_owned()),
+            app_secret: app_secret.map(|s| s.expose_secret().to_owned()),
+            ig_user_id: acc.ig_user_id.clone(),
+            base_url: None,
+            api_version: None,
+        };
+        self.account_name = Some(acc.name);
+        Ok(())
     }
 
     /// The access token, if any is configured (flag/env first, then the file).
@@ -206,6 +270,20 @@ impl Context {
     pub fn account_ig_user_id(&self) -> Option<String> {
         self.account.ig_user_id.clone()
     }
+}
+
+/// Instagraph's data directory (`$XDG_DATA_HOME/instagraph`, else
+/// `~/.local/share/instagraph`), created if missing.
+pub fn data_dir() -> Result<std::path::PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/share"))
+        })
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    let dir = base.join("instagraph");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
 }
 
 /// Now in unix milliseconds.

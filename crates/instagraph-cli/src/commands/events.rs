@@ -19,14 +19,7 @@ pub fn db_or_default(ctx: &Context) -> Result<String> {
     if let Some(db) = ctx.db() {
         return Ok(db);
     }
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/share"))
-        })
-        .unwrap_or_else(|| std::path::PathBuf::from("."));
-    let dir = base.join("instagraph");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let dir = crate::context::data_dir()?;
     Ok(dir.join("instagraph.db").to_string_lossy().into_owned())
 }
 
@@ -89,6 +82,7 @@ pub fn targets(
             .transpose()?;
         out.push(ForwardTarget {
             name: unique(f.name.clone().unwrap_or_else(|| redact_url(&url))),
+            account_ids: f.accounts.clone(),
             kind: TargetKind::Http {
                 url,
                 secret: secret.map(Into::into),
@@ -104,6 +98,7 @@ pub fn targets(
                     .clone()
                     .unwrap_or_else(|| format!("exec:{}", e.command)),
             ),
+            account_ids: e.accounts.clone(),
             kind: TargetKind::Command {
                 command: e.command.clone(),
             },
@@ -115,6 +110,7 @@ pub fn targets(
         check_url(url)?;
         out.push(ForwardTarget {
             name: unique(redact_url(url)),
+            account_ids: Vec::new(),
             kind: TargetKind::Http {
                 url: url.clone(),
                 secret: forward_secret.map(|s| s.to_owned().into()),
@@ -126,6 +122,7 @@ pub fn targets(
     for command in exec {
         out.push(ForwardTarget {
             name: unique(format!("exec:{command}")),
+            account_ids: Vec::new(),
             kind: TargetKind::Command {
                 command: command.clone(),
             },
@@ -391,7 +388,7 @@ pub async fn run(ctx: &Context, args: EventsArgs) -> Result<()> {
             for t in &chosen {
                 let wanted: Vec<i64> = events
                     .iter()
-                    .filter(|e| t.filter().wants(&e.event_type))
+                    .filter(|e| t.filter().wants(&e.event_type, &e.account_id))
                     .map(|e| e.id)
                     .collect();
                 let n = store.enqueue_deliveries(&wanted, &t.name, now).await?;

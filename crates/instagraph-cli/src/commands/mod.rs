@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub(crate) mod auth;
 pub(crate) mod batch;
 pub(crate) mod comments;
 pub(crate) mod conversations;
@@ -25,11 +26,23 @@ mod usage;
 use crate::cli::{Cli, Command};
 use crate::context::Context;
 use anyhow::Result;
+pub(crate) use events::db_or_default;
 
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> Result<()> {
-    let ctx = Context::load(cli.global)?;
+    let mut ctx = Context::load(cli.global)?;
+    if !matches!(
+        cli.command,
+        Command::Sandbox(_)
+            | Command::Serve(_)
+            | Command::Auth(_)
+            | Command::Events(_)
+            | Command::Config
+    ) {
+        ctx.attach_stored_account().await?;
+    }
     match cli.command {
+        Command::Auth(args) => auth::run(&ctx, args).await,
         Command::Sandbox(args) => sandbox::run(&ctx, args).await,
         Command::Serve(args) => serve::run(&ctx, args).await,
         Command::Me(args) => me::run(&ctx, args).await,

@@ -102,6 +102,22 @@ pub async fn client_with_media_host(
     Ok((client, Some(host)))
 }
 
+/// [`client_with_media_host`], but without a client when no account is configured (the
+/// scheduler then uses stored accounts only).
+pub async fn optional_client_with_media_host(
+    ctx: &Context,
+    args: &MediaHostArgs,
+) -> Result<(Option<instagraph::Client>, Option<StandaloneMediaHost>)> {
+    if ctx.token()?.is_none() {
+        let host = StandaloneMediaHost::start(args.media_listen, args.public_url.clone())
+            .await
+            .map_err(|e| Refused(format!("--media-listen {}: {e}", args.media_listen)))?;
+        return Ok((None, Some(host)));
+    }
+    let (c, h) = client_with_media_host(ctx, args).await?;
+    Ok((Some(c), h))
+}
+
 fn progress_bar(ctx: &Context) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
     let hidden = ctx.global.json || !std::io::IsTerminal::is_terminal(&std::io::stderr());

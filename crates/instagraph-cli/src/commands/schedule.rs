@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand};
-use instagraph_server::scheduler::{Accounts, Scheduler, SchedulerConfig};
+use instagraph_server::scheduler::{Scheduler, SchedulerConfig};
 use instagraph_store::Store;
 use instagraph_store::schedule::{ChangeOutcome, NewScheduledPost, PostQuery, PostState};
 use serde_json::{Value, json};
@@ -389,26 +389,50 @@ async fn reschedule(ctx: &Context, a: RescheduleArgs) -> Result<()> {
     change_result(ctx, "rescheduled", a.id, outcome)
 }
 
-/// The scheduler for this context's account, publishing through `client`.
+/// The scheduler: posts of stored accounts publish as those accounts (tokens from the vault);
+/// other posts through `fallback` (the account given by flags, environment or config file).
 pub fn scheduler(
     store: Arc<dyn Store>,
-    client: instagraph::Client,
+    fallback: Option<instagraph::Client>,
+    media: Option<Arc<dyn instagraph::ops::publishing::MediaHost>>,
+    base_url: Option<String>,
     config: SchedulerConfig,
-) -> Scheduler {
-    let api = Arc::new(instagraph_server::scheduler::client::ClientApi::new(client));
+) -> Result<Scheduler> {
     let clock: instagraph::clock::SharedClock = Arc::new(instagraph::clock::TokioClock::new());
-    Scheduler::new(store, Accounts::new().with_fallback(api), clock, config)
+    let vault = Arc::new(instagraph_store::accounts::AccountVault::new(
+        store.clone(),
+        super::auth::secret_box()?,
+    ));
+    let mut dir = instagraph_server::accounts::VaultDirectory::new(vault, base_url, clock.clone());
+    if let Some(h) = media {
+        dir = dir.with_media_host(h);
+    }
+    if let Some(client) = fallback {
+        dir = dir.with_fallback(Arc::new(
+            instagraph_server::scheduler::client::ClientApi::new(client),
+        ));
+    }
+    Ok(Scheduler::new(store, dir, clock, config))
 }
 
 async fn run_worker(ctx: &Context, a: RunArgs) -> Result<()> {
     let store = open_store(ctx).await?;
-    let (client, _media) = super::publish::client_with_media_host(ctx, &a.media).await?;
+    let (client, media) = super::publish::optional_client_with_media_host(ctx, &a.media).await?;
     let config = SchedulerConfig {
         prepare_ahead: Duration::from_secs(a.prepare_ahead),
         status_poll: Duration::from_secs(a.status_poll.max(1)),
         ..SchedulerConfig::default()
     };
-    let sched = scheduler(store.clone(), client, config);
+    let host = media
+        .as_ref()
+        .map(|m| Arc::new(m.host.clone()) as Arc<dyn instagraph::ops::publishing::MediaHost>);
+    let sched = scheduler(
+        store.clone(),
+        client,
+        host,
+        ctx.global.base_url.clone(),
+        config,
+    )?;
     let released = sched.recover_dead_leases().await?;
     if released > 0 {
         eprintln!("took over {released} post(s) from a worker that is gone");

@@ -22,15 +22,67 @@ fn generated_token() -> String {
         .collect()
 }
 
+/// Forwarding targets may name stored accounts (`accounts = ["shop"]`): each name becomes all
+/// of that account's ids (IG user id, app-scoped id, Page id), since webhooks carry any of them
+/// as `entry.id`. Other entries are taken as ids.
+async fn resolve_target_accounts(
+    ctx: &Context,
+    targets: &mut [instagraph_server::webhook::deliver::ForwardTarget],
+) -> Result<()> {
+    if targets.iter().all(|t| t.account_ids.is_empty()) || stored_accounts(ctx).await? == 0 {
+        return Ok(());
+    }
+    let vault = super::auth::vault(ctx).await?;
+    for t in targets.iter_mut() {
+        let mut ids = Vec::new();
+        for entry in &t.account_ids {
+            match vault.store().account(entry).await? {
+                Some(a) => ids.extend(
+                    [a.ig_user_id, a.app_scoped_id, a.page_id]
+                        .into_iter()
+                        .flatten(),
+                ),
+                None => ids.push(entry.clone()),
+            }
+        }
+        t.account_ids = ids;
+    }
+    Ok(())
+}
+
+/// How many accounts `instagraph auth` has stored (0 when no secret key exists yet).
+async fn stored_accounts(ctx: &Context) -> Result<usize> {
+    let has_key = std::env::var(instagraph_store::secrets::SECRET_KEY_ENV)
+        .is_ok_and(|k| !k.is_empty())
+        || crate::context::data_dir()?.join("secret.key").exists();
+    if !has_key {
+        return Ok(0);
+    }
+    Ok(super::auth::vault(ctx)
+        .await?
+        .store()
+        .accounts()
+        .await?
+        .len())
+}
+
 pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
     let db = super::events::db_or_default(ctx)?;
     let store = instagraph_store::open(&db)
         .await
         .context("opening the database")?;
-    let has_credentials = ctx.token()?.is_some();
+    let has_credentials = ctx.token()?.is_some() || stored_accounts(ctx).await? > 0;
     let (sandbox, graph_base_url) = if has_credentials {
-        let cfg = ctx.client_config()?;
-        (None, cfg.effective_base_url())
+        let url = match ctx.token()? {
+            Some(_) => ctx.client_config()?.effective_base_url(),
+            // Stored accounts only: each account's family picks its host, unless overridden.
+            None => ctx
+                .global
+                .base_url
+                .clone()
+                .unwrap_or_else(|| "https://graph.facebook.com".to_owned()),
+        };
+        (None, url)
     } else {
         let sb = spawn(SandboxConfig::default(), args.sandbox_listen)
             .await
@@ -77,13 +129,14 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
                 }
             }
         }
-        let targets = super::events::targets(
+        let mut targets = super::events::targets(
             ctx,
             &args.forward,
             args.forward_secret.as_deref(),
             &args.forward_events,
             &args.exec,
         )?;
+        resolve_target_accounts(ctx, &mut targets).await?;
         let mut config = WebhookConfig::new(&verify_token, secrets)
             .map_err(|e| {
                 Refused(format!(
@@ -136,7 +189,8 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
     } else {
         let host: Arc<dyn instagraph::ops::publishing::MediaHost> = Arc::new(media.clone());
         let client = match &sandbox {
-            None => ctx.client_with(|b| b.media_host(host)).await?,
+            None if ctx.token()?.is_none() => None,
+            None => Some(ctx.client_with(|b| b.media_host(host.clone())).await?),
             Some(sb) => {
                 let a = sb
                     .sandbox
@@ -152,15 +206,35 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
                     .base_url(sb.base_url.clone())
                     .app_secret(a.app_secret.clone())
                     .ig_user_id(instagraph::ids::IgUserId::parse(&a.ig_user_id)?);
-                instagraph::Client::builder(cfg).media_host(host).build()?
+                Some(
+                    instagraph::Client::builder(cfg)
+                        .media_host(host.clone())
+                        .build()?,
+                )
             }
         };
         let sched = super::schedule::scheduler(
-            scheduler_store,
+            scheduler_store.clone(),
             client,
+            Some(host),
+            Some(graph_base_url.clone())
+                .filter(|_| ctx.global.base_url.is_some() || sandbox.is_some()),
             instagraph_server::scheduler::SchedulerConfig::default(),
-        );
+        )?;
         Some(tokio::spawn(sched.run()))
+    };
+    // Stored tokens are kept alive on a timer.
+    let keeper = {
+        let vault = Arc::new(instagraph_store::accounts::AccountVault::new(
+            scheduler_store,
+            super::auth::secret_box()?,
+        ));
+        let clock: instagraph::clock::SharedClock = Arc::new(instagraph::clock::TokioClock::new());
+        let config = instagraph_server::tokens::KeeperConfig {
+            base_url: ctx.global.base_url.clone(),
+            ..Default::default()
+        };
+        tokio::spawn(instagraph_server::tokens::TokenKeeper::new(vault, clock, config).run())
     };
     let callback = format!("{}/webhook", server.url());
 
@@ -207,6 +281,7 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
     if let Some(task) = scheduler {
         task.abort();
     }
+    keeper.abort();
     server.shutdown().await?;
     Ok(())
 }
