@@ -33,8 +33,9 @@ use sha2::{Digest, Sha256};
 use crate::Sandbox;
 use crate::auth::{self, BodyKind, default_scopes};
 use crate::errors::{GraphError, OAUTH, SandboxError};
+use crate::graph::{fault_error, header_value};
 use crate::state::{LONG_LIVED_SECS, State, Subject, TokenRecord};
-use crate::types::{AuthMethod, Fault, LoginFamily, ProofState, RecordedRequest, TokenKind};
+use crate::types::{AuthMethod, LoginFamily, ProofState, RecordedRequest, TokenKind};
 
 /// How long a login code may be exchanged (10 minutes).
 pub(crate) const CODE_LIFETIME_SECS: i64 = 600;
@@ -325,30 +326,6 @@ pub(crate) fn handle(st: &mut State, parts: &Parts, body: Option<&Bytes>) -> Opt
         }
     };
     Some(respond(st, out, record))
-}
-
-fn fault_error(f: Fault) -> GraphError {
-    let mut e = GraphError::new(&f.error_type, f.code, f.message);
-    e.status = f.http_status;
-    e.subcode = f.subcode;
-    e.is_transient = f.is_transient;
-    e.retry_after = f.retry_after_secs;
-    e.regain_minutes = f.estimated_time_to_regain_access_minutes;
-    e
-}
-
-fn header_value(s: &str) -> HeaderValue {
-    let clean: String = s
-        .chars()
-        .map(|c| {
-            if c == ' ' || c.is_ascii_graphic() {
-                c
-            } else {
-                '?'
-            }
-        })
-        .collect();
-    HeaderValue::from_str(&clean).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 fn respond(st: &mut State, out: Out, mut record: RecordedRequest) -> Response {
@@ -1326,7 +1303,7 @@ pub(crate) fn routes() -> Router<Sandbox> {
 mod tests {
     use super::*;
     use crate::config::SandboxConfig;
-    use crate::types::SeededAccount;
+    use crate::types::{Fault, SeededAccount};
     use axum::http::Request;
     use tower::ServiceExt;
 

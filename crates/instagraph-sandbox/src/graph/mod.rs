@@ -343,7 +343,7 @@ fn parse_body(
     }
 }
 
-fn fault_error(f: Fault) -> GraphError {
+pub(crate) fn fault_error(f: Fault) -> GraphError {
     let mut e = GraphError::new(&f.error_type, f.code, f.message);
     e.status = f.http_status;
     e.subcode = f.subcode;
@@ -354,7 +354,7 @@ fn fault_error(f: Fault) -> GraphError {
 }
 
 /// Header value from arbitrary text (non-printable or non-ASCII characters become `?`).
-fn header_value(s: &str) -> HeaderValue {
+pub(crate) fn header_value(s: &str) -> HeaderValue {
     let clean: String = s
         .chars()
         .map(|c| {
