@@ -982,36 +982,6 @@ pub async fn facebook_pages(
     facebook_pages_with(http, endpoints, user_token, None).await
 }
 
-/// Keeps `next`'s path and query on our own Graph base (a token never goes to another host) and
-/// drops the credentials it may embed.
-fn rebase_next(graph_base: &str, next: &str) -> String {
-    let after_scheme = next.split_once("://").map(|(_, r)| r).unwrap_or(next);
-    let path_and_query = after_scheme
-        .find('/')
-        .map(|i| &after_scheme[i..])
-        .unwrap_or("/");
-    let base_path = graph_base
-        .split_once("://")
-        .and_then(|(_, r)| r.find('/').map(|i| &r[i..]))
-        .unwrap_or("");
-    let rel = path_and_query
-        .strip_prefix(base_path)
-        .unwrap_or(path_and_query);
-    let (path, query) = rel.split_once('?').unwrap_or((rel, ""));
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|p| {
-            let k = p.split_once('=').map(|(k, _)| k).unwrap_or(p);
-            !p.is_empty() && k != "access_token" && k != "appsecret_proof"
-        })
-        .collect();
-    if kept.is_empty() {
-        format!("{graph_base}{path}")
-    } else {
-        format!("{graph_base}{path}?{}", kept.join("&"))
-    }
-}
-
 /// [`facebook_pages`] with `appsecret_proof` (for apps that require it).
 pub async fn facebook_pages_with(
     http: &reqwest::Client,
@@ -1047,7 +1017,7 @@ pub async fn facebook_pages_with(
         match step {
             Step::Done => return Ok(pages),
             Step::Loop(cursor) => return Err(Error::PaginationLoop(cursor)),
-            Step::Next(next) => url = rebase_next(endpoints.graph(), &next),
+            Step::Next(next) => url = crate::client::rebase_next(endpoints.graph(), &next),
         }
     }
     Ok(pages)
@@ -1475,14 +1445,14 @@ mod tests {
     #[test]
     fn next_urls_stay_on_our_host_without_credentials() {
         assert_eq!(
-            rebase_next(
+            crate::client::rebase_next(
                 "http://127.0.0.1:9",
                 "https://graph.facebook.com/v25.0/1/accounts?access_token=EAAx&after=abc&limit=25"
             ),
             "http://127.0.0.1:9/v25.0/1/accounts?after=abc&limit=25"
         );
         assert_eq!(
-            rebase_next(
+            crate::client::rebase_next(
                 "https://proxy.example/graph",
                 "https://proxy.example/graph/v25.0/me/accounts?after=x"
             ),

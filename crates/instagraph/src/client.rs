@@ -487,34 +487,7 @@ impl Client {
         if req.path.starts_with("http://") || req.path.starts_with("https://") {
             // A `paging.next` URL: keep its path and query, but always send to our base URL, so
             // a token never goes to a host we were not configured for.
-            let after_scheme = req.path.split_once("://").map(|(_, r)| r).unwrap_or("");
-            let path_and_query = after_scheme
-                .find('/')
-                .map(|i| &after_scheme[i..])
-                .unwrap_or("/");
-            let base_path = base
-                .split_once("://")
-                .and_then(|(_, r)| r.find('/').map(|i| &r[i..]))
-                .unwrap_or("");
-            let rel = path_and_query
-                .strip_prefix(base_path)
-                .unwrap_or(path_and_query);
-            // Strip secrets carried in the URL: we send our own.
-            let Some((path, q)) = rel.split_once('?') else {
-                return Ok(format!("{base}{rel}"));
-            };
-            let kept: Vec<&str> = q
-                .split('&')
-                .filter(|p| {
-                    let k = p.split_once('=').map(|(k, _)| k).unwrap_or(p);
-                    k != "access_token" && k != "appsecret_proof"
-                })
-                .collect();
-            return Ok(if kept.is_empty() {
-                format!("{base}{path}")
-            } else {
-                format!("{base}{path}?{}", kept.join("&"))
-            });
+            return Ok(rebase_next(base, &req.path));
         }
         let path = req.path.trim_start_matches('/');
         if path.split('/').any(|seg| seg == ".." || seg == ".") || path.contains("://") {
@@ -788,5 +761,35 @@ where
             futures_util::stream::iter(items)
         })
         .boxed()
+    }
+}
+
+/// Keeps `next`'s path and query on our own Graph base (a token never goes to another host) and
+/// drops the credentials it may embed.
+pub(crate) fn rebase_next(graph_base: &str, next: &str) -> String {
+    let after_scheme = next.split_once("://").map(|(_, r)| r).unwrap_or(next);
+    let path_and_query = after_scheme
+        .find('/')
+        .map(|i| &after_scheme[i..])
+        .unwrap_or("/");
+    let base_path = graph_base
+        .split_once("://")
+        .and_then(|(_, r)| r.find('/').map(|i| &r[i..]))
+        .unwrap_or("");
+    let rel = path_and_query
+        .strip_prefix(base_path)
+        .unwrap_or(path_and_query);
+    let (path, query) = rel.split_once('?').unwrap_or((rel, ""));
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| {
+            let k = p.split_once('=').map(|(k, _)| k).unwrap_or(p);
+            !p.is_empty() && k != "access_token" && k != "appsecret_proof"
+        })
+        .collect();
+    if kept.is_empty() {
+        format!("{graph_base}{path}")
+    } else {
+        format!("{graph_base}{path}?{}", kept.join("&"))
     }
 }
