@@ -4,7 +4,7 @@
 //! follows cursors.
 
 use crate::clock::{SharedClock, TokioClock};
-use crate::config::{ClientConfig, LoginFamily};
+use crate::config::{ApiVersion, ClientConfig, LoginFamily};
 use crate::error::{Error, GraphError};
 use crate::paging::{Page, PageGuard, Step};
 use crate::ratelimit::{
@@ -423,6 +423,28 @@ impl Client {
                 config,
             }),
         })
+    }
+
+    /// The same client pinned to another API version (an agent or proxy caller asking for
+    /// `v21.0`, say); token, clock, budgets and caches are shared with this client.
+    pub fn with_api_version(&self, version: ApiVersion) -> Client {
+        let mut config = self.inner.config.clone();
+        config.api_version = version;
+        Client {
+            inner: Arc::new(Inner {
+                http: self.inner.http.clone(),
+                base: self.inner.base.clone(),
+                proof: self.inner.proof.clone(),
+                account: self.inner.account.clone(),
+                usage: Mutex::new(lock(&self.inner.usage).clone()),
+                budgets: self.inner.budgets.clone(),
+                profiles: self.inner.profiles.clone(),
+                sink: self.inner.sink.clone(),
+                clock: self.inner.clock.clone(),
+                publishing: self.inner.publishing.clone(),
+                config,
+            }),
+        }
     }
 
     /// The platform's usage figures from the last response that carried them.
