@@ -39,6 +39,8 @@ macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, numeric = $numeric:expr, what = $what:expr, max_len = $max:expr, extra = $extra:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+        #[cfg_attr(feature = "schemars", schemars(transparent))]
         #[serde(transparent)]
         pub struct $name(String);
 

@@ -11,6 +11,7 @@ fn default_locale() -> String {
 
 /// One ice breaker: a question the user can tap, and the payload of the resulting postback.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct IceBreaker {
     /// The question shown.
     pub question: String,
@@ -23,6 +24,7 @@ pub struct IceBreaker {
 
 /// The ice breakers of one locale (up to 4).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct IceBreakers {
     /// `default` or a locale such as `en_US`.
     #[serde(default = "default_locale")]
@@ -37,6 +39,7 @@ pub struct IceBreakers {
 /// An item of the persistent menu: `postback` (with `payload`) or `web_url` (with `url`).
 /// Messenger also has `nested` items; Instagram menus are flat.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct MenuItem {
     /// `postback`, `web_url` (or `nested` on Messenger).
     #[serde(rename = "type")]
@@ -59,6 +62,7 @@ pub struct MenuItem {
 
 /// The persistent menu of one locale.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PersistentMenu {
     /// `default` or a locale such as `en_US`.
     #[serde(default = "default_locale")]
@@ -75,6 +79,7 @@ pub struct PersistentMenu {
 
 /// The get-started button's postback.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GetStarted {
     /// Its payload.
     pub payload: String,
@@ -85,6 +90,7 @@ pub struct GetStarted {
 
 /// A greeting text of one locale.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Greeting {
     /// `default` or a locale such as `en_US`.
     #[serde(default = "default_locale")]
@@ -99,6 +105,7 @@ pub struct Greeting {
 /// A messenger profile: what `GET /{node}/messenger_profile` returns (the first `data` item), and
 /// what `POST` sets (fields left empty are not sent, so they stay as they are).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct MessengerProfile {
     /// Ice breakers per locale.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

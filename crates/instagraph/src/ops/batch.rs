@@ -42,6 +42,7 @@ fn body_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Err
 
 /// One operation of a batch.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct BatchOp {
     /// `GET`, `POST` or `DELETE`.
     pub method: String,
@@ -54,6 +55,7 @@ pub struct BatchOp {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "body_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub body: Option<String>,
     /// A name other operations can reference (`{result=NAME:$.id}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -167,6 +167,7 @@ pub fn check_private_reply(comment: &CommentId, text: &str) -> Result<(), Error>
 
 /// The kind of a media attachment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum MediaKind {
     /// JPG, PNG or GIF, up to 8 MiB.
@@ -334,6 +335,7 @@ impl MediaAttachment {
 
 /// A template button: opens a URL, or sends a postback with a payload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Button {
     /// Opens `url` (HTTPS).
@@ -378,6 +380,7 @@ fn check_buttons(field: &str, buttons: &[Button], min: usize) -> Result<(), Erro
 
 /// A button template: text with 1–3 buttons. Files may use the n8n names (`messageText`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ButtonTemplate {
     /// Up to 640 characters.
     #[serde(alias = "messageText")]
@@ -400,6 +403,7 @@ fn web_url() -> String {
 
 /// What tapping a generic element opens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct DefaultAction {
     /// Always `web_url`.
     #[serde(rename = "type", default = "web_url")]
@@ -410,6 +414,7 @@ pub struct DefaultAction {
 
 /// One card of a generic template.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GenericElement {
     /// Up to 80 characters.
     pub title: String,
@@ -429,6 +434,7 @@ pub struct GenericElement {
 
 /// A generic template: a carousel of 1–10 cards.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GenericTemplate {
     /// The cards.
     pub elements: Vec<GenericElement>,
@@ -471,6 +477,7 @@ fn text_type() -> String {
 
 /// A quick reply option.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct QuickReply {
     /// `text`, the only type on Instagram.
     #[serde(default = "text_type")]
@@ -486,6 +493,7 @@ pub struct QuickReply {
 
 /// A text with quick replies. Files may use the n8n names (`messageText`, `quickReplies`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct QuickReplies {
     /// Up to 1000 characters.
     #[serde(alias = "messageText")]
@@ -615,6 +623,7 @@ pub struct SendOptions {
 
 /// Typing indicators and read receipts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SenderAction {
     /// Show "typing…" (expires after about 20 seconds or with the next message).

@@ -633,6 +633,21 @@ impl Client {
         node: &str,
         hosted: &mut Vec<HostedMedia>,
     ) -> Result<ContainerId, Error> {
+        let id = self.post_item(item, opts, progress, node, hosted).await?;
+        self.wait_inner(&id, &opts.wait, progress, Some(position))
+            .await?;
+        Ok(id)
+    }
+
+    /// Creates one carousel item container (`is_carousel_item=true`) without waiting for it.
+    async fn post_item(
+        &self,
+        item: &CarouselItem,
+        opts: &PublishOptions,
+        progress: &(dyn Fn(WaitProgress) + Send + Sync),
+        node: &str,
+        hosted: &mut Vec<HostedMedia>,
+    ) -> Result<ContainerId, Error> {
         let mut form: Vec<(&'static str, String)> = vec![("is_carousel_item", "true".to_owned())];
         form.extend(user_tags_param(&item.user_tags));
         let id = match item.kind {
@@ -654,8 +669,6 @@ impl Client {
                 self.video_container(node, form, video, progress).await?
             }
         };
-        self.wait_inner(&id, &opts.wait, progress, Some(position))
-            .await?;
         Ok(id)
     }
 
@@ -1229,6 +1242,143 @@ impl Client {
             });
         }
         Ok(())
+    }
+}
+
+/// Carousels assembled from item containers created one by one (the Graph API's own two steps),
+/// for callers that keep item container ids between calls (agents, the Composio-compatible
+/// actions). [`Client::create_container`] does both steps for a [`PostSpec::Carousel`].
+impl Client {
+    /// Creates one carousel item container (`is_carousel_item=true`; videos with
+    /// `media_type=VIDEO`) from `item`, checked first ([`CarouselItem::validate`]); local images
+    /// go through the media host, local videos through the resumable upload (Facebook Login).
+    /// The item is not awaited: [`Client::create_carousel_from_items`] waits for every item
+    /// before it creates the carousel. Release `hosted` once the item is `FINISHED`.
+    pub async fn create_carousel_item(
+        &self,
+        item: &CarouselItem,
+        opts: &PublishOptions,
+        progress: &(dyn Fn(WaitProgress) + Send + Sync),
+    ) -> Result<Container, Error> {
+        item.validate()?;
+        let node = self.account_node()?;
+        let mut hosted = Vec::new();
+        match self
+            .post_item(item, opts, progress, &node, &mut hosted)
+            .await
+        {
+            Ok(id) => Ok(Container {
+                id,
+                children: Vec::new(),
+                hosted,
+            }),
+            Err(e) => {
+                self.release_hosted(&hosted).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Creates a carousel (`media_type=CAROUSEL`) from 2 to 10 item containers, in order. The
+    /// caption (2,200 characters, 30 hashtags, 20 @-mentions), location and collaborators (3 at
+    /// most) are checked first; then every item is awaited until `FINISHED` with `opts.wait`
+    /// (an item in `ERROR` or `EXPIRED` fails naming it: "carousel item 2 (…): …"). The
+    /// carousel itself is not awaited: see [`Client::wait_ready`].
+    pub async fn create_carousel_from_items(
+        &self,
+        children: &[ContainerId],
+        caption: Option<&str>,
+        location_id: Option<&str>,
+        collaborators: &[String],
+        opts: &PublishOptions,
+        progress: &(dyn Fn(WaitProgress) + Send + Sync),
+    ) -> Result<Container, Error> {
+        let n = children.len();
+        if !(spec::MIN_CAROUSEL_ITEMS..=spec::MAX_CAROUSEL_ITEMS).contains(&n) {
+            return Err(Error::invalid_input(
+                "children",
+                format!(
+                    "{} to {} carousel items",
+                    spec::MIN_CAROUSEL_ITEMS,
+                    spec::MAX_CAROUSEL_ITEMS
+                ),
+                format!("{n} items"),
+            ));
+        }
+        for (i, c) in children.iter().enumerate() {
+            ContainerId::parse(c.as_str()).map_err(|e| match e {
+                Error::InvalidInput { limit, value, .. } => Error::InvalidInput {
+                    field: format!("children[{i}]"),
+                    limit,
+                    value,
+                },
+                other => other,
+            })?;
+        }
+        if let Some(c) = caption {
+            check_caption(c)?;
+        }
+        spec::check_location(location_id)?;
+        spec::check_collaborators(collaborators)?;
+        let node = self.account_node()?;
+        for (i, c) in children.iter().enumerate() {
+            self.wait_inner(c, &opts.wait, progress, Some((i + 1, n)))
+                .await
+                .map_err(|e| {
+                    let prefix = format!("carousel item {} ({c})", i + 1);
+                    match e {
+                        Error::Publishing {
+                            kind,
+                            container,
+                            code,
+                            subcode,
+                            message,
+                            fix,
+                            retry_at_ms,
+                        } => Error::Publishing {
+                            kind,
+                            container,
+                            code,
+                            subcode,
+                            message: format!("{prefix}: {message}"),
+                            fix,
+                            retry_at_ms,
+                        },
+                        other => other,
+                    }
+                })?;
+        }
+        let mut form: Vec<(&'static str, String)> = vec![
+            ("media_type", "CAROUSEL".to_owned()),
+            (
+                "children",
+                children
+                    .iter()
+                    .map(ContainerId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+        ];
+        if let Some(c) = caption.filter(|c| !c.is_empty()) {
+            form.push(("caption", c.to_owned()));
+        }
+        if let Some(l) = location_id {
+            form.push(("location_id", l.to_owned()));
+        }
+        if !collaborators.is_empty() {
+            form.push(("collaborators", json_list(collaborators)));
+        }
+        let id = self.post_container(&node, form).await?.id;
+        self.publishing_local().track(Tracked {
+            id: id.clone(),
+            caption: caption.map(str::to_owned),
+            created_ms: self.now_ms(),
+        });
+        Ok(Container {
+            id,
+            children: children.to_vec(),
+            hosted: Vec::new(),
+        })
     }
 }
 

@@ -27,6 +27,7 @@ pub const MAX_USERNAME_CHARS: usize = 30;
 /// JSON: `{"url": "https://…"}` or `{"file": "/path"}`; a bare string is read as a URL when it
 /// starts with `http://` or `https://`, as a file path otherwise.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MediaSource {
     /// A public URL Meta's fetcher downloads (https; no query string).
@@ -93,6 +94,7 @@ impl<'de> Deserialize<'de> for MediaSource {
 /// A user tagged in a media: `x`/`y` are fractions of the width and height from the top-left
 /// corner (0.0–1.0), required on images, optional on stories, not allowed on videos and reels.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserTag {
     /// The public username (without `@`).
@@ -128,6 +130,7 @@ impl UserTag {
 /// A shopping product tag (Facebook Login; the product must be in the account's catalog):
 /// `x`/`y` are required on images and not allowed on videos.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProductTag {
     /// The catalog product id.
@@ -143,6 +146,7 @@ pub struct ProductTag {
 /// Trial reels (shown to non-followers first): `graduation_strategy` is `MANUAL` or
 /// `SS_PERFORMANCE` (values reported for 2025; uncertain, so any non-empty value is sent).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct TrialParams {
     /// How the trial graduates to followers.
     pub graduation_strategy: String,
@@ -153,6 +157,7 @@ pub struct TrialParams {
 
 /// A feed photo (JPEG, 4:5 to 1.91:1).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PhotoPost {
     /// The image.
@@ -179,6 +184,7 @@ pub struct PhotoPost {
 
 /// A reel (MP4/MOV video, published with `media_type=REELS`, read back as `VIDEO`/`REELS`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReelPost {
     /// The video.
@@ -214,6 +220,7 @@ pub struct ReelPost {
 
 /// Whether a story is an image or a video.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StoryKind {
     /// A JPEG image.
@@ -224,6 +231,7 @@ pub enum StoryKind {
 
 /// A story (no caption, no collaborators; stickers and links are not offered by the API).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StoryPost {
     /// The image or video.
@@ -237,6 +245,7 @@ pub struct StoryPost {
 
 /// Whether a carousel item is an image or a video.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ItemKind {
     /// A JPEG image (4:5 to 1.91:1).
@@ -257,6 +266,7 @@ impl ItemKind {
 
 /// One carousel item (no caption: the carousel has it).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CarouselItem {
     /// Image or video.
@@ -273,6 +283,7 @@ pub struct CarouselItem {
 
 /// A carousel (album) of 2 to 10 images and videos; it counts once against the quota.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CarouselPost {
     /// The items, in order.
@@ -290,6 +301,7 @@ pub struct CarouselPost {
 
 /// A post to publish. JSON: `{"type": "photo" | "reel" | "story" | "carousel", …}`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PostSpec {
     /// A feed photo.
@@ -463,7 +475,7 @@ pub fn check_username(field: &str, username: &str) -> Result<(), Error> {
     }
 }
 
-fn check_collaborators(list: &[String]) -> Result<(), Error> {
+pub(crate) fn check_collaborators(list: &[String]) -> Result<(), Error> {
     if list.len() > MAX_COLLABORATORS {
         return Err(Error::invalid_input(
             "collaborators",
@@ -540,7 +552,7 @@ fn check_product_tags(tags: &[ProductTag], place: TagPlace) -> Result<(), Error>
     Ok(())
 }
 
-fn check_location(location_id: Option<&str>) -> Result<(), Error> {
+pub(crate) fn check_location(location_id: Option<&str>) -> Result<(), Error> {
     match location_id {
         Some(l) if l.is_empty() || l.len() > 32 || !l.bytes().all(|b| b.is_ascii_digit()) => {
             Err(Error::invalid_input(
@@ -617,7 +629,9 @@ pub(crate) fn in_item(e: Error, index: usize, kind: ItemKind) -> Error {
 }
 
 impl CarouselItem {
-    fn validate(&self) -> Result<(), Error> {
+    /// Checks the item on its own (media source, JPEG-only images, user tags: x/y required on
+    /// images and not allowed on videos, alt text on images only).
+    pub fn validate(&self) -> Result<(), Error> {
         match self.kind {
             ItemKind::Image => {
                 check_source("media", &self.media, true)?;
