@@ -240,6 +240,7 @@ impl World {
                 idempotency_key: None,
                 next_at: self.sched.prepare_at(publish_at),
                 created_at: T0,
+                draft: false,
             })
             .await
             .expect("add");
@@ -643,6 +644,7 @@ async fn a_post_for_an_unknown_account_is_held_with_the_reason() {
             idempotency_key: None,
             next_at: T0,
             created_at: T0,
+            draft: false,
         })
         .await
         .unwrap();

@@ -86,6 +86,16 @@ pub enum StoreError {
         reason: String,
     },
 
+    /// An API key cannot be stored as given (bad name, a key in the clear instead of its hash,
+    /// a name already taken). Never carries the key.
+    #[error("API key `{name}`: {reason}")]
+    InvalidApiKey {
+        /// The key's name (as given, truncated).
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// An account's secret could not be sealed or opened (wrong key, altered value). Never
     /// carries the secret.
     #[error("account `{account}`: cannot use its {what}: {source}")]

@@ -19,6 +19,8 @@
 
 pub mod accounts;
 mod accounts_sql;
+pub mod api_keys;
+mod api_keys_sql;
 mod basic_sql;
 mod dsn;
 mod error;
@@ -32,6 +34,7 @@ pub mod webhooks;
 mod webhooks_sql;
 
 pub use accounts::{AccountState, AccountStore, AccountVault, NewAccount, StoredAccount};
+pub use api_keys::{ApiKey, ApiKeyStore, KeyScope, NewApiKey};
 pub use error::StoreError;
 pub use schedule::ScheduleStore;
 pub use secrets::{SecretBox, SecretError};
@@ -74,7 +77,14 @@ impl std::fmt::Display for Backend {
 /// All timestamps are unix milliseconds.
 #[async_trait::async_trait]
 pub trait Store:
-    BudgetKvStore + WebhookStore + ScheduleStore + AccountStore + Send + Sync + std::fmt::Debug
+    BudgetKvStore
+    + WebhookStore
+    + ScheduleStore
+    + AccountStore
+    + ApiKeyStore
+    + Send
+    + Sync
+    + std::fmt::Debug
 {
     /// Which backend this store runs on.
     fn backend(&self) -> Backend;

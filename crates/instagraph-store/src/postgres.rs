@@ -162,6 +162,23 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
               CREATE INDEX accounts_page_id ON accounts (page_id);
               CREATE UNIQUE INDEX accounts_one_default ON accounts (is_default) WHERE is_default = 1;",
     },
+    Migration {
+        version: 6,
+        name: "api_keys",
+        sql: "CREATE TABLE api_keys (
+                  id BIGSERIAL PRIMARY KEY,
+                  name TEXT NOT NULL,
+                  key_hash TEXT NOT NULL UNIQUE,
+                  prefix TEXT NOT NULL,
+                  scope TEXT NOT NULL,
+                  accounts TEXT NOT NULL DEFAULT '[]',
+                  agent_access TEXT,
+                  created_at_ms BIGINT NOT NULL,
+                  last_used_at_ms BIGINT,
+                  revoked_at_ms BIGINT
+              );
+              CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at_ms IS NULL;",
+    },
 ];
 /// The advisory lock taken (per transaction) around schema creation and each migration
 /// ("igstore" in ASCII).
@@ -393,3 +410,5 @@ crate::accounts_sql::account_store_impl!(
     // Serialises account writers (not readers), so that moving the default flag never races.
     Some("LOCK TABLE accounts IN SHARE ROW EXCLUSIVE MODE")
 );
+
+crate::api_keys_sql::api_key_store_impl!(PostgresStore, B, crate::webhooks::pg_placeholders);

@@ -38,11 +38,14 @@ pub enum PostState {
     Failed,
     /// Cancelled by a user.
     Cancelled,
+    /// Waiting for a person's approval (an agent limited to drafts made it); never claimed by
+    /// a worker until approved, which makes it [`PostState::Scheduled`].
+    Draft,
 }
 
 impl PostState {
     /// Every state.
-    pub const ALL: [PostState; 8] = [
+    pub const ALL: [PostState; 9] = [
         PostState::Scheduled,
         PostState::Preparing,
         PostState::Ready,
@@ -51,6 +54,7 @@ impl PostState {
         PostState::Held,
         PostState::Failed,
         PostState::Cancelled,
+        PostState::Draft,
     ];
 
     /// States the worker still acts on.
@@ -73,6 +77,7 @@ impl PostState {
             PostState::Held => "held",
             PostState::Failed => "failed",
             PostState::Cancelled => "cancelled",
+            PostState::Draft => "draft",
         }
     }
 
@@ -91,6 +96,7 @@ impl PostState {
                 | PostState::Ready
                 | PostState::Held
                 | PostState::Failed
+                | PostState::Draft
         )
     }
 }
@@ -122,6 +128,8 @@ pub struct NewScheduledPost {
     pub next_at: i64,
     /// Now.
     pub created_at: i64,
+    /// Store it as a [`PostState::Draft`] awaiting approval instead of scheduling it.
+    pub draft: bool,
 }
 
 /// A scheduled post as stored.
@@ -325,6 +333,11 @@ pub trait ScheduleStore: Send + Sync {
         next_at: i64,
         now_ms: i64,
     ) -> Result<ChangeOutcome, StoreError>;
+
+    /// Approves a [`PostState::Draft`]: it becomes [`PostState::Scheduled`] for its time (a
+    /// time already past publishes at the worker's next pass). Other states are
+    /// [`ChangeOutcome::NotChangeable`].
+    async fn approve_post(&self, id: i64, now_ms: i64) -> Result<ChangeOutcome, StoreError>;
 
     /// Leases up to `limit` active posts whose `next_at` has come and whose lease (if any) has
     /// run out, to `owner` until `lease_until_ms`. Several workers (PostgreSQL) never get the

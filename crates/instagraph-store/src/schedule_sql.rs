@@ -46,15 +46,21 @@ macro_rules! schedule_store_impl {
                 let sql = $sql(&format!(
                     "INSERT INTO scheduled_posts (account, kind, spec, publish_at, zone, state, \
                      children, attempts, next_at, idempotency_key, created_at, updated_at) \
-                     VALUES (?, ?, ?, ?, ?, 'scheduled', '[]', 0, ?, ?, ?, ?) RETURNING {}",
+                     VALUES (?, ?, ?, ?, ?, ?, '[]', 0, ?, ?, ?, ?) RETURNING {}",
                     $crate::schedule_sql::POST_COLUMNS
                 ));
+                let state = if post.draft {
+                    $crate::schedule::PostState::Draft
+                } else {
+                    $crate::schedule::PostState::Scheduled
+                };
                 let row = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(post.account.as_str())
                     .bind(post.kind.as_str())
                     .bind(post.spec.to_string())
                     .bind(post.publish_at)
                     .bind(post.zone.as_deref())
+                    .bind(state.as_str())
                     .bind(post.next_at)
                     .bind(post.idempotency_key.as_deref())
                     .bind(post.created_at)
@@ -63,7 +69,8 @@ macro_rules! schedule_store_impl {
                     .await
                     .map_err(db())?;
                 let created = post_row(&row).map_err(db())?;
-                insert_log(&mut tx, created.id, post.created_at, "scheduled", "added", None)
+                let step = if post.draft { "drafted" } else { "added" };
+                insert_log(&mut tx, created.id, post.created_at, state.as_str(), step, None)
                     .await
                     .map_err(db())?;
                 tx.commit().await.map_err(db())?;
@@ -139,6 +146,31 @@ macro_rules! schedule_store_impl {
                     );
                     t.next_at = None;
                     t
+                })
+                .await
+            }
+
+            async fn approve_post(
+                &self,
+                id: i64,
+                now_ms: i64,
+            ) -> Result<$crate::schedule::ChangeOutcome, $crate::StoreError> {
+                use $crate::schedule::{ChangeOutcome, PostState};
+                match self.post(id).await? {
+                    None => return Ok(ChangeOutcome::NotFound),
+                    Some(p) if p.state != PostState::Draft => {
+                        return Ok(ChangeOutcome::NotChangeable(p));
+                    }
+                    Some(_) => {}
+                }
+                self.change_post(id, now_ms, "approve_post", None, |post| {
+                    // Approved between the read and this transaction: a no-op step.
+                    let (to, step) = if post.state == PostState::Draft {
+                        (PostState::Scheduled, "approved")
+                    } else {
+                        (post.state, "approve ignored")
+                    };
+                    $crate::schedule::Transition::from_post(post, to, step)
                 })
                 .await
             }

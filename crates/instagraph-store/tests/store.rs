@@ -108,6 +108,7 @@ async fn suite(store: Arc<dyn Store>) {
     budget_persistence(store.clone()).await;
     webhooks(&*store).await;
     schedule(&*store).await;
+    drafts(&*store).await;
     concurrent_claims(store.clone()).await;
     accounts(store.clone()).await;
     concurrent_defaults(store.clone()).await;
@@ -423,7 +424,48 @@ fn new_post(at: i64, key: Option<&str>) -> NewScheduledPost {
         idempotency_key: key.map(str::to_owned),
         next_at: at - 600_000,
         created_at: 1_000,
+        draft: false,
     }
+}
+
+/// A draft is never claimed by a worker until approved; approving anything else is refused.
+async fn drafts(store: &dyn Store) {
+    const H: i64 = 3_600_000;
+    let t0 = 50 * H;
+    let mut p = new_post(t0, Some("draft-1"));
+    p.draft = true;
+    let (d, created) = store.add_post(&p).await.expect("add draft");
+    assert!(created);
+    assert_eq!(d.state, PostState::Draft);
+    let claimed = store
+        .claim_due_posts(t0 + H, t0 + 2 * H, "w-draft", 100)
+        .await
+        .expect("claim");
+    assert!(
+        claimed.iter().all(|c| c.id != d.id),
+        "a draft was claimed: {claimed:?}"
+    );
+    let approved = store.approve_post(d.id, t0).await.expect("approve");
+    let ChangeOutcome::Changed(a) = approved else {
+        panic!("approve: {approved:?}")
+    };
+    assert_eq!(a.state, PostState::Scheduled);
+    let log = store.post_log(d.id).await.expect("log");
+    assert_eq!(
+        log.iter().map(|l| l.step.as_str()).collect::<Vec<_>>(),
+        ["drafted", "approved"]
+    );
+    // Approving twice (or approving a scheduled post) is refused.
+    assert!(matches!(
+        store.approve_post(d.id, t0).await.expect("again"),
+        ChangeOutcome::NotChangeable(_)
+    ));
+    assert!(matches!(
+        store.approve_post(i64::MAX, t0).await.expect("missing"),
+        ChangeOutcome::NotFound
+    ));
+    // Clean up: cancel it so later checks on due posts are unaffected.
+    store.cancel_post(d.id, t0).await.expect("cancel");
 }
 
 async fn schedule(store: &dyn Store) {

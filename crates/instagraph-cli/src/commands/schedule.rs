@@ -33,6 +33,9 @@ pub enum ScheduleAction {
     Show(IdArgs),
     /// Cancel a post that has not started publishing.
     Cancel(IdArgs),
+    /// Approve a draft (made with `--draft`, or by an agent limited to drafts): it is
+    /// published at its time (at once when that has passed).
+    Approve(IdArgs),
     /// Move a post to another time (a failed or held post is retried).
     Reschedule(RescheduleArgs),
     /// Run the scheduler in the foreground (`serve` runs it too).
@@ -61,6 +64,9 @@ pub struct AddArgs {
     /// second one (safe retries from scripts).
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
+    /// Store it as a draft that waits for `schedule approve ID` instead of scheduling it.
+    #[arg(long)]
+    pub draft: bool,
     /// The post.
     #[command(subcommand)]
     pub post: PostCommand,
@@ -69,7 +75,7 @@ pub struct AddArgs {
 /// `schedule list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Only posts in this state (repeatable): scheduled, preparing, ready, publishing,
+    /// Only posts in this state (repeatable): draft, scheduled, preparing, ready, publishing,
     /// published, held, failed, cancelled.
     #[arg(long = "state", value_name = "STATE")]
     pub states: Vec<String>,
@@ -224,6 +230,7 @@ pub async fn run(ctx: &Context, args: ScheduleArgs) -> Result<()> {
         ScheduleAction::List(a) => list(ctx, a).await,
         ScheduleAction::Show(a) => show(ctx, a.id).await,
         ScheduleAction::Cancel(a) => cancel(ctx, a.id).await,
+        ScheduleAction::Approve(a) => approve(ctx, a.id).await,
         ScheduleAction::Reschedule(a) => reschedule(ctx, a).await,
         ScheduleAction::Run(a) => run_worker(ctx, a).await,
     }
@@ -251,6 +258,7 @@ async fn add(ctx: &Context, a: AddArgs) -> Result<()> {
             idempotency_key: a.key,
             next_at: first_look(publish_at).max(now).min(publish_at),
             created_at: now,
+            draft: a.draft,
         })
         .await?;
     if ctx.global.json {
@@ -258,7 +266,15 @@ async fn add(ctx: &Context, a: AddArgs) -> Result<()> {
         v["created"] = json!(created);
         return crate::output::print_json(&v);
     }
-    if created {
+    if created && a.draft {
+        println!(
+            "draft {} ({}) for {}: publish it with `instagraph schedule approve {}`",
+            post.id,
+            post.kind,
+            show_time(post.publish_at, post.zone.as_deref()),
+            post.id
+        );
+    } else if created {
         println!(
             "scheduled post {} ({}) for {}",
             post.id,
@@ -356,6 +372,11 @@ fn change_result(ctx: &Context, what: &str, id: i64, outcome: ChangeOutcome) -> 
             }
         }
         ChangeOutcome::NotFound => Err(Refused(format!("no scheduled post {id}")).into()),
+        ChangeOutcome::NotChangeable(p) if what == "approved" => Err(Refused(format!(
+            "post {id} is {}: only drafts wait for approval",
+            p.state
+        ))
+        .into()),
         ChangeOutcome::NotChangeable(p) => Err(Refused(format!(
             "post {id} is {}: it can no longer be {what}{}",
             p.state,
@@ -372,6 +393,12 @@ async fn cancel(ctx: &Context, id: i64) -> Result<()> {
     let store = open_store(ctx).await?;
     let outcome = store.cancel_post(id, now_unix_ms()).await?;
     change_result(ctx, "cancelled", id, outcome)
+}
+
+async fn approve(ctx: &Context, id: i64) -> Result<()> {
+    let store = open_store(ctx).await?;
+    let outcome = store.approve_post(id, now_unix_ms()).await?;
+    change_result(ctx, "approved", id, outcome)
 }
 
 async fn reschedule(ctx: &Context, a: RescheduleArgs) -> Result<()> {

@@ -653,7 +653,14 @@ impl Scheduler {
                     self.publishing_step(api.as_ref(), &post, &c, &mut fresh_publishing)
                         .await
                 }
-                (PostState::Published | PostState::Failed | PostState::Cancelled, _) => {
+                // A draft is never claimed; if one were, it waits for its approval untouched.
+                (
+                    PostState::Published
+                    | PostState::Failed
+                    | PostState::Cancelled
+                    | PostState::Draft,
+                    _,
+                ) => {
                     return Ok(Some(post.state));
                 }
             };
