@@ -162,12 +162,18 @@ pub enum ActionError {
     /// The policy does not allow this action on this account.
     #[error("refused by policy: {0}")]
     Refused(String),
-    /// The platform, the network or the client refused.
+    /// The platform, the network or the client refused (boxed: the client's error is large).
     #[error(transparent)]
-    Client(#[from] instagraph::Error),
+    Client(Box<instagraph::Error>),
     /// Our store failed (drafts).
     #[error("store: {0}")]
     Store(String),
+}
+
+impl From<instagraph::Error> for ActionError {
+    fn from(e: instagraph::Error) -> Self {
+        ActionError::Client(Box::new(e))
+    }
 }
 
 impl ActionError {
@@ -178,8 +184,14 @@ impl ActionError {
             ActionError::InvalidParams(_) => "invalid_params",
             ActionError::UnknownAccount(_) => "unknown_account",
             ActionError::Refused(_) => "refused",
-            ActionError::Client(instagraph::Error::InvalidInput { .. }) => "invalid_params",
-            ActionError::Client(_) => "platform",
+            ActionError::Client(e) => match **e {
+                instagraph::Error::InvalidInput { .. } => "invalid_params",
+                // Not offered with this login family (or at all): nothing was sent.
+                instagraph::Error::Unsupported { .. } | instagraph::Error::NotOffered { .. } => {
+                    "unsupported"
+                }
+                _ => "platform",
+            },
             ActionError::Store(_) => "store",
         }
     }
@@ -188,7 +200,7 @@ impl ActionError {
     pub fn is_caller_error(&self) -> bool {
         matches!(
             self.kind(),
-            "unknown_action" | "invalid_params" | "unknown_account" | "refused"
+            "unknown_action" | "invalid_params" | "unknown_account" | "refused" | "unsupported"
         )
     }
 }
@@ -306,6 +318,9 @@ pub struct ActionContext {
     pub policy: Policy,
     /// Set by [`run`] for the body: the access of the account the call is for.
     pub access: Access,
+    /// When set, only accounts known by one of these names or ids may be used (an API key
+    /// scoped to accounts).
+    pub allowed_accounts: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for ActionContext {
@@ -314,6 +329,7 @@ impl std::fmt::Debug for ActionContext {
             .field("store", &self.store.is_some())
             .field("policy", &self.policy)
             .field("access", &self.access)
+            .field("allowed_accounts", &self.allowed_accounts)
             .finish_non_exhaustive()
     }
 }
@@ -326,6 +342,7 @@ impl ActionContext {
             store: None,
             policy: Policy::default(),
             access: Access::Full,
+            allowed_accounts: None,
         }
     }
 
@@ -602,6 +619,14 @@ pub async fn run(ctx: &ActionContext, action: &Action, params: Value) -> Outcome
         Ok(r) => r,
         Err(e) => return failure(e, None),
     };
+    if let Some(allowed) = &ctx.allowed_accounts
+        && !resolved.keys.iter().any(|k| allowed.contains(k))
+    {
+        return failure(
+            ActionError::Refused(format!("this key may only act for {}", allowed.join(", "))),
+            None,
+        );
+    }
     ctx.access = ctx
         .policy
         .access_for(resolved.keys.iter().map(String::as_str));

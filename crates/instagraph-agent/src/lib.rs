@@ -12,6 +12,7 @@
 
 pub mod action;
 pub mod composio;
+pub mod docs;
 pub mod mcp;
 pub mod native;
 
