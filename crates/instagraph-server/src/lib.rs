@@ -9,7 +9,9 @@
 //! address and a shutdown handle, so the CLI and tests drive it the same way.
 
 pub mod accounts;
+pub mod mcp_http;
 pub mod media_host;
+pub mod proxy;
 pub mod scheduler;
 pub mod tokens;
 pub mod webhook;
@@ -56,6 +58,10 @@ pub struct AppState {
     pub webhooks: Option<std::sync::Arc<webhook::WebhookRuntime>>,
     /// Local images served to the platform's fetcher while their containers need them.
     pub media: Option<media_host::MediaHost>,
+    /// The authenticated Graph proxy (`/graph/{version}/...`), when configured.
+    pub proxy: Option<Arc<proxy::Proxy>>,
+    /// MCP over streamable HTTP (`/mcp`, behind an API key), when configured.
+    pub mcp: Option<Arc<mcp_http::McpEndpoint>>,
 }
 
 /// Failures starting the service.
@@ -104,6 +110,12 @@ pub fn router(state: AppState) -> Router {
     }
     if let Some(media) = &state.media {
         app = app.merge(media.router());
+    }
+    if let Some(proxy) = &state.proxy {
+        app = app.merge(proxy.clone().router());
+    }
+    if let Some(mcp) = &state.mcp {
+        app = app.merge(mcp.clone().router());
     }
     app
 }
@@ -164,17 +176,23 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn index(State(state): State<AppState>) -> impl IntoResponse {
+    let mut routes = vec!["/healthz", "/readyz"];
+    if state.webhooks.is_some() {
+        routes.extend(["/webhook", "/events", "/events/stream", "/webhook/stats"]);
+    }
+    if state.proxy.is_some() {
+        routes.push("/graph/{version}/{path}");
+    }
+    if state.mcp.is_some() {
+        routes.push("/mcp");
+    }
     Json(json!({
         "service": "instagraph",
         "version": env!("CARGO_PKG_VERSION"),
         "db": state.config.db_label,
         "graph_base_url": state.config.graph_base_url,
         "sandbox": state.config.sandbox,
-        "routes": if state.webhooks.is_some() {
-            json!(["/healthz", "/readyz", "/webhook", "/events", "/events/stream", "/webhook/stats"])
-        } else {
-            json!(["/healthz", "/readyz"])
-        },
+        "routes": routes,
     }))
 }
 

@@ -18,6 +18,8 @@ async fn health_and_readiness_over_loopback() {
         },
         webhooks: None,
         media: None,
+        proxy: None,
+        mcp: None,
     };
     let server = start(state).await.unwrap();
     assert_ne!(server.addr.port(), 0, "a real port was bound");

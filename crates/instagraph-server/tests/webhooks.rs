@@ -60,6 +60,8 @@ async fn serve(targets: Vec<ForwardTarget>, api_key: Option<&str>) -> Fixture {
         },
         webhooks: Some(rt.clone()),
         media: None,
+        proxy: None,
+        mcp: None,
     };
     let server = start(state).await.unwrap();
     Fixture {
@@ -256,6 +258,8 @@ async fn bodies_over_the_limit_get_413() {
         },
         webhooks: Some(rt),
         media: None,
+        proxy: None,
+        mcp: None,
     })
     .await
     .unwrap();
