@@ -133,6 +133,14 @@ pub enum Command {
     Auth(crate::commands::auth::AuthArgs),
     /// Scheduled posts: add, list, show, cancel, reschedule, run.
     Schedule(crate::commands::schedule::ScheduleArgs),
+    /// API keys for the service's Graph proxy and MCP endpoint: create, list, revoke.
+    Keys(crate::commands::keys::KeysArgs),
+    /// An MCP server on stdio for AI agents: every operation as a tool (or the Composio
+    /// names with --toolset composio), limited per account to read-only or drafts on request.
+    Mcp(crate::commands::agent::McpArgs),
+    /// JSON actions with the Composio Instagram toolkit's names and parameters: list, schema,
+    /// run (prints `{data, error, successful}`).
+    Action(crate::commands::agent::ActionArgs),
 }
 
 /// `instagraph sandbox`.
@@ -355,6 +363,15 @@ pub struct ServeArgs {
         value_name = "KEY"
     )]
     pub api_key: Option<String>,
+    /// The MCP tools served at `/mcp`: native, composio or all.
+    #[arg(long, default_value = "native", value_name = "SET")]
+    pub mcp_toolset: String,
+    /// What agents on `/mcp` may do (besides what their key allows): full, drafts, read-only.
+    #[arg(long, default_value = "full", value_name = "ACCESS")]
+    pub agent_access: String,
+    /// The same for one account (repeatable): `shop=drafts`.
+    #[arg(long = "agent-account-access", value_name = "ACCOUNT=ACCESS")]
+    pub agent_account_access: Vec<String>,
 }
 
 /// `instagraph events`.

@@ -20,8 +20,13 @@ use std::process::ExitCode;
 #[error("{0}")]
 pub struct Refused(pub String);
 
+/// A failure the command has already reported on stdout (exit status 1, nothing more printed).
+#[derive(Debug, thiserror::Error)]
+#[error("failed (reported above)")]
+pub struct Silent;
+
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::Cli::try_parse_from(action_params_alias(std::env::args_os().collect())) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -45,6 +50,34 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => output::report_error(&err, json),
     }
+}
+
+/// `instagraph action run NAME --json '{...}'` (the documented form) means `--params '{...}'`:
+/// the global `--json` is a flag (JSON output), so a JSON object right after it, in `action
+/// run` only, is taken as the parameters.
+fn action_params_alias(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let is = |a: &std::ffi::OsString, s: &str| a.to_str() == Some(s);
+    let Some(run_at) = args
+        .windows(2)
+        .position(|w| is(&w[0], "action") && is(&w[1], "run"))
+    else {
+        return args;
+    };
+    let mut i = run_at + 2;
+    while i < args.len() {
+        let a = args[i].to_string_lossy().into_owned();
+        if a == "--json"
+            && args
+                .get(i + 1)
+                .is_some_and(|v| v.to_string_lossy().trim_start().starts_with('{'))
+        {
+            args[i] = "--params".into();
+        } else if let Some(v) = a.strip_prefix("--json=") {
+            args[i] = format!("--params={v}").into();
+        }
+        i += 1;
+    }
+    args
 }
 
 fn init_tracing(verbose: u8) {

@@ -32,6 +32,10 @@ pub fn print_fields(value: &serde_json::Value) {
 
 /// Reports a failure on stderr and picks the exit status (2: refused before the network).
 pub fn report_error(err: &anyhow::Error, json: bool) -> ExitCode {
+    if err.downcast_ref::<crate::Silent>().is_some() {
+        // The command already printed its own failure document.
+        return ExitCode::from(1);
+    }
     let (value, before_network) = if let Some(e) = err.downcast_ref::<instagraph::Error>() {
         (e.to_json(), e.is_before_network())
     } else if let Some(r) = err.downcast_ref::<Refused>() {

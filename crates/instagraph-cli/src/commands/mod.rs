@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub(crate) mod agent;
 pub(crate) mod auth;
 pub(crate) mod batch;
 pub(crate) mod comments;
@@ -9,6 +10,7 @@ pub(crate) mod dm;
 mod events;
 pub(crate) mod hashtags;
 pub(crate) mod insights;
+pub(crate) mod keys;
 mod me;
 pub(crate) mod media;
 pub(crate) mod mentions;
@@ -37,6 +39,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             | Command::Serve(_)
             | Command::Auth(_)
             | Command::Events(_)
+            | Command::Keys(_)
             | Command::Config
     ) {
         ctx.attach_stored_account().await?;
@@ -65,6 +68,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Containers(args) => publish::containers(&ctx, args).await,
         Command::Quota(args) => publish::quota(&ctx, args).await,
         Command::Schedule(args) => schedule::run(&ctx, args).await,
+        Command::Keys(args) => keys::run(&ctx, args).await,
+        Command::Mcp(args) => agent::mcp(&ctx, args).await,
+        Command::Action(args) => agent::action(&ctx, args).await,
     }
 }
 

@@ -66,6 +66,41 @@ async fn stored_accounts(ctx: &Context) -> Result<usize> {
         .len())
 }
 
+/// The client for calls that name no stored account: the configured account's (flags,
+/// environment, config file), or the built-in sandbox's first account; with the name it is
+/// known by (the config profile, or the sandbox account's name).
+async fn fallback_client(
+    ctx: &Context,
+    sandbox: Option<&instagraph_sandbox::RunningSandbox>,
+    host: Arc<dyn instagraph::ops::publishing::MediaHost>,
+) -> Result<Option<(instagraph::Client, Option<String>)>> {
+    match sandbox {
+        None if ctx.token()?.is_none() => Ok(None),
+        None => Ok(Some((
+            ctx.client_with(|b| b.media_host(host.clone())).await?,
+            ctx.account_name.clone(),
+        ))),
+        Some(sb) => {
+            let a = sb
+                .sandbox
+                .accounts()
+                .into_iter()
+                .next()
+                .context("the built-in sandbox has no account")?;
+            let login: instagraph::config::LoginFamily = serde_json::to_value(a.login)?
+                .as_str()
+                .unwrap_or("instagram")
+                .parse()?;
+            let cfg = instagraph::ClientConfig::new(login, a.access_token.clone())
+                .base_url(sb.base_url.clone())
+                .app_secret(a.app_secret.clone())
+                .ig_user_id(instagraph::ids::IgUserId::parse(&a.ig_user_id)?);
+            let client = instagraph::Client::builder(cfg).media_host(host).build()?;
+            Ok(Some((client, Some(a.name))))
+        }
+    }
+}
+
 pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
     let db = super::events::db_or_default(ctx)?;
     let store = instagraph_store::open(&db)
@@ -165,6 +200,59 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
         .unwrap_or_else(|| format!("http://{}", args.listen));
     let media = instagraph_server::media_host::MediaHost::new(public_url);
     let scheduler_store = store.clone();
+    let host: Arc<dyn instagraph::ops::publishing::MediaHost> = Arc::new(media.clone());
+    let fallback = fallback_client(ctx, sandbox.as_ref(), host.clone()).await?;
+    // Stored accounts talk to the sandbox (or the --base-url) when one is in use.
+    let accounts_base_url =
+        Some(graph_base_url.clone()).filter(|_| ctx.global.base_url.is_some() || sandbox.is_some());
+    let vault = Arc::new(instagraph_store::accounts::AccountVault::new(
+        store.clone(),
+        super::auth::secret_box()?,
+    ));
+    // The Graph proxy and MCP act as the stored accounts, or the fallback account.
+    let clients = {
+        let clock: instagraph::clock::SharedClock = Arc::new(instagraph::clock::TokioClock::new());
+        let mut clients = instagraph_server::accounts::StoredClients::new(
+            vault.clone(),
+            accounts_base_url.clone(),
+            clock,
+        )
+        .with_media_host(host.clone());
+        if let Some((client, name)) = &fallback {
+            clients = clients.with_fallback(client.clone(), name.clone());
+        }
+        Arc::new(clients)
+    };
+    let accounts: Arc<dyn instagraph_agent::ClientSource> = clients;
+    let proxy = Arc::new(instagraph_server::proxy::Proxy::new(
+        store.clone(),
+        accounts.clone(),
+    ));
+    // MCP over HTTP at /mcp: the same accounts, behind an API key.
+    let mcp = {
+        let toolset: instagraph_agent::mcp::Toolset = args.mcp_toolset.parse().map_err(Refused)?;
+        let policy = super::agent::PolicyArgs {
+            access: args.agent_access.clone(),
+            account_access: args.agent_account_access.clone(),
+        }
+        .policy()?;
+        let mut actx = instagraph_agent::ActionContext::new(accounts);
+        actx.store = Some(store.clone());
+        actx.policy = policy;
+        let hosts = args
+            .public_url
+            .as_deref()
+            .and_then(|u| u.split("://").nth(1))
+            .map(|rest| rest.split('/').next().unwrap_or_default().to_owned())
+            .into_iter()
+            .collect();
+        Arc::new(instagraph_server::mcp_http::McpEndpoint::new(
+            instagraph_agent::mcp::McpServer::new(actx, toolset),
+            store.clone(),
+            args.api_key.clone().map(Into::into),
+            hosts,
+        ))
+    };
     let state = AppState {
         store,
         config: ServerConfig {
@@ -176,6 +264,8 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
         },
         webhooks: webhooks.as_ref().map(|(rt, _)| rt.clone()),
         media: Some(media.clone()),
+        proxy: Some(proxy),
+        mcp: Some(mcp),
     };
     let server = start(state).await?;
     if args.public_url.is_none() {
@@ -187,48 +277,18 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
     let scheduler = if args.no_scheduler {
         None
     } else {
-        let host: Arc<dyn instagraph::ops::publishing::MediaHost> = Arc::new(media.clone());
-        let client = match &sandbox {
-            None if ctx.token()?.is_none() => None,
-            None => Some(ctx.client_with(|b| b.media_host(host.clone())).await?),
-            Some(sb) => {
-                let a = sb
-                    .sandbox
-                    .accounts()
-                    .into_iter()
-                    .next()
-                    .context("the built-in sandbox has no account")?;
-                let login: instagraph::config::LoginFamily = serde_json::to_value(a.login)?
-                    .as_str()
-                    .unwrap_or("instagram")
-                    .parse()?;
-                let cfg = instagraph::ClientConfig::new(login, a.access_token.clone())
-                    .base_url(sb.base_url.clone())
-                    .app_secret(a.app_secret.clone())
-                    .ig_user_id(instagraph::ids::IgUserId::parse(&a.ig_user_id)?);
-                Some(
-                    instagraph::Client::builder(cfg)
-                        .media_host(host.clone())
-                        .build()?,
-                )
-            }
-        };
+        let client = fallback.as_ref().map(|(c, _)| c.clone());
         let sched = super::schedule::scheduler(
             scheduler_store.clone(),
             client,
             Some(host),
-            Some(graph_base_url.clone())
-                .filter(|_| ctx.global.base_url.is_some() || sandbox.is_some()),
+            accounts_base_url,
             instagraph_server::scheduler::SchedulerConfig::default(),
         )?;
         Some(tokio::spawn(sched.run()))
     };
     // Stored tokens are kept alive on a timer.
     let keeper = {
-        let vault = Arc::new(instagraph_store::accounts::AccountVault::new(
-            scheduler_store,
-            super::auth::secret_box()?,
-        ));
         let clock: instagraph::clock::SharedClock = Arc::new(instagraph::clock::TokioClock::new());
         let config = instagraph_server::tokens::KeeperConfig {
             base_url: ctx.global.base_url.clone(),
@@ -263,6 +323,8 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
         "db": db_label,
         "scheduler": scheduler.is_some(),
         "graph_base_url": graph_base_url,
+        "graph_proxy_url": format!("{}/graph", server.url()),
+        "mcp_url": format!("{}/mcp", server.url()),
         "sandbox": sandbox.as_ref().map(|s| serde_json::json!({
             "base_url": s.base_url,
             "control_url": format!("{}/_sandbox", s.base_url),
