@@ -129,7 +129,7 @@ impl Policy {
         for k in keys {
             if let Some(a) = self.accounts.get(k) {
                 found = Some(match found {
-                    Some(prev) => most_restrictive(prev, *a),
+                    Some(prev) => prev.most_restrictive(*a),
                     None => *a,
                 });
             }
@@ -138,13 +138,33 @@ impl Policy {
     }
 }
 
-fn most_restrictive(a: Access, b: Access) -> Access {
-    let rank = |x: Access| match x {
-        Access::Full => 0,
-        Access::Drafts => 1,
-        Access::ReadOnly => 2,
-    };
-    if rank(a) >= rank(b) { a } else { b }
+impl Access {
+    /// How restrictive: full < drafts < read-only.
+    fn rank(self) -> u8 {
+        match self {
+            Access::Full => 0,
+            Access::Drafts => 1,
+            Access::ReadOnly => 2,
+        }
+    }
+
+    /// The more restrictive of the two (a key's ceiling over an account's policy, say).
+    pub fn most_restrictive(self, other: Access) -> Access {
+        if self.rank() >= other.rank() {
+            self
+        } else {
+            other
+        }
+    }
+
+    /// The less restrictive of the two.
+    pub fn least_restrictive(self, other: Access) -> Access {
+        if self.rank() <= other.rank() {
+            self
+        } else {
+            other
+        }
+    }
 }
 
 /// Why an action did not succeed.
@@ -580,7 +600,7 @@ impl Registry {
 }
 
 /// The outcome of [`run`]: the Composio envelope plus what a caller needs to pace itself.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Outcome {
     /// The action's result (`null` on failure).
     pub data: Value,
@@ -589,10 +609,8 @@ pub struct Outcome {
     /// Whether it succeeded.
     pub successful: bool,
     /// A machine-readable failure kind (`invalid_params`, `refused`, `platform`, ...).
-    #[serde(skip)]
     pub error_kind: Option<&'static str>,
     /// The platform's and our own rate-limit figures after the call (when a client was used).
-    #[serde(skip)]
     pub usage: Option<Value>,
 }
 

@@ -298,33 +298,20 @@ fn title_of(name: &str) -> String {
 
 /// The policy with no account allowed more than `cap`.
 pub fn capped(policy: &Policy, cap: Access) -> Policy {
-    let cap_one = |a: Access| {
-        if rank(a) >= rank(cap) { a } else { cap }
-    };
     Policy {
-        default: cap_one(policy.default),
+        default: policy.default.most_restrictive(cap),
         accounts: policy
             .accounts
             .iter()
-            .map(|(k, v)| (k.clone(), cap_one(*v)))
+            .map(|(k, v)| (k.clone(), v.most_restrictive(cap)))
             .collect(),
     }
 }
 
+/// The most any account may do under `policy`.
 fn most_permissive(policy: &Policy) -> Access {
     policy
         .accounts
         .values()
-        .copied()
-        .chain(std::iter::once(policy.default))
-        .min_by_key(|a| rank(*a))
-        .unwrap_or(policy.default)
-}
-
-fn rank(a: Access) -> u8 {
-    match a {
-        Access::Full => 0,
-        Access::Drafts => 1,
-        Access::ReadOnly => 2,
-    }
+        .fold(policy.default, |acc, a| acc.least_restrictive(*a))
 }
