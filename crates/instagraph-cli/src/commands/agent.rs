@@ -114,11 +114,10 @@ pub struct RunArgs {
     pub media: super::publish::MediaHostArgs,
 }
 
-/// Keeps a sandbox or media host alive as long as the actions may need it.
-#[derive(Default)]
+/// Keeps the media host (and a sandbox) alive as long as the actions may need them.
 struct Keep {
     _sandbox: Option<instagraph_sandbox::RunningSandbox>,
-    _media: Option<instagraph_server::media_host::StandaloneMediaHost>,
+    _media: instagraph_server::media_host::StandaloneMediaHost,
 }
 
 /// The accounts agents act for: the configured (or stored default) account; or, with
@@ -135,58 +134,34 @@ async fn source(
     .await
     .map_err(|e| Refused(format!("--media-listen {}: {e}", media.media_listen)))?;
     let shared: Arc<dyn instagraph::ops::publishing::MediaHost> = Arc::new(host.host.clone());
-    if sandbox {
+    let sb = if sandbox {
         let sb = instagraph_sandbox::spawn(
             instagraph_sandbox::SandboxConfig::default(),
             "127.0.0.1:0".parse()?,
         )
         .await
         .context("starting the built-in sandbox")?;
-        let a = sb
-            .sandbox
-            .accounts()
-            .into_iter()
-            .next()
-            .context("the built-in sandbox has no account")?;
-        let login: instagraph::LoginFamily = serde_json::to_value(a.login)?
-            .as_str()
-            .unwrap_or("instagram")
-            .parse()?;
-        let cfg = instagraph::ClientConfig::new(login, a.access_token.clone())
-            .base_url(sb.base_url.clone())
-            .app_secret(a.app_secret.clone())
-            .ig_user_id(instagraph::ids::IgUserId::parse(&a.ig_user_id)?);
-        let client = instagraph::Client::builder(cfg)
-            .media_host(shared)
-            .build()?;
-        eprintln!(
-            "using a built-in sandbox at {} as @{} ({})",
-            sb.base_url, a.username, a.ig_user_id
-        );
-        let src: Arc<dyn ClientSource> = Arc::new(SingleAccount::new(client, None));
-        return Ok((
-            src,
-            Keep {
-                _sandbox: Some(sb),
-                _media: Some(host),
-            },
-        ));
-    }
-    if ctx.token()?.is_none() {
+        eprintln!("using a built-in sandbox at {}", sb.base_url);
+        Some(sb)
+    } else {
+        None
+    };
+    // The sandbox's first account, or the configured (or stored default) one.
+    let Some((client, name)) = super::serve::fallback_client(ctx, sb.as_ref(), shared).await?
+    else {
         return Err(Refused(
             "no account: run `instagraph auth login`, set INSTAGRAPH_ACCESS_TOKEN, or pass \
              --sandbox to try it against the built-in sandbox"
                 .into(),
         )
         .into());
-    }
-    let client = ctx.client_with(|b| b.media_host(shared)).await?;
-    let src: Arc<dyn ClientSource> = Arc::new(SingleAccount::new(client, ctx.account_name.clone()));
+    };
+    let src: Arc<dyn ClientSource> = Arc::new(SingleAccount::new(client, name));
     Ok((
         src,
         Keep {
-            _sandbox: None,
-            _media: Some(host),
+            _sandbox: sb,
+            _media: host,
         },
     ))
 }

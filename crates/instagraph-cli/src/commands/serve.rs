@@ -69,7 +69,7 @@ async fn stored_accounts(ctx: &Context) -> Result<usize> {
 /// The client for calls that name no stored account: the configured account's (flags,
 /// environment, config file), or the built-in sandbox's first account; with the name it is
 /// known by (the config profile, or the sandbox account's name).
-async fn fallback_client(
+pub(crate) async fn fallback_client(
     ctx: &Context,
     sandbox: Option<&instagraph_sandbox::RunningSandbox>,
     host: Arc<dyn instagraph::ops::publishing::MediaHost>,
