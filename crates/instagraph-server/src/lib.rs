@@ -120,16 +120,23 @@ pub fn router(state: AppState) -> Router {
     app
 }
 
+/// The key a request presents as `Authorization: Bearer KEY` (the scheme in any case).
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, rest) = v.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+        })
+        .filter(|k| !k.is_empty())
+}
+
 /// Guards the event API: the API key when configured; otherwise only a loopback listener.
 async fn require_key(State(state): State<AppState>, req: Request, next: Next) -> Response {
     match &state.config.api_key {
         Some(key) => {
-            let given = req
-                .headers()
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .unwrap_or_default();
+            let given = bearer(req.headers()).unwrap_or_default();
             let ok: bool =
                 subtle::ConstantTimeEq::ct_eq(given.as_bytes(), key.expose_secret().as_bytes())
                     .into();

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use instagraph_agent::Access;
 use instagraph_agent::mcp::{Grant, McpServer};
 use instagraph_store::Store;
-use instagraph_store::api_keys::{KeyScope, hash_key};
+use instagraph_store::api_keys::{KeyScope, hash_key, looks_like_key};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -72,6 +72,13 @@ impl McpEndpoint {
                 });
             }
         }
+        if !looks_like_key(given) {
+            return Err((
+                StatusCode::UNAUTHORIZED,
+                "not an Instagraph API key (igk_…): create one with `instagraph keys create`"
+                    .to_owned(),
+            ));
+        }
         let key = self
             .store
             .api_key_by_hash(&hash_key(given))
@@ -110,21 +117,13 @@ async fn require_grant(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let given = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or_default()
-        .to_owned();
-    if given.is_empty() {
+    let Some(given) = crate::bearer(req.headers()).map(str::to_owned) else {
         return (
             StatusCode::UNAUTHORIZED,
             axum::Json(json!({"error": "/mcp needs `Authorization: Bearer <api key>` (see `instagraph keys create`)"})),
         )
             .into_response();
-    }
+    };
     match ep.grant_for(&given).await {
         Ok(grant) => {
             req.extensions_mut().insert(grant);

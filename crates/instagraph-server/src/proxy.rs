@@ -511,14 +511,7 @@ impl Proxy {
         headers: &HeaderMap,
         from_query: Option<&str>,
     ) -> Result<ApiKey, Refusal> {
-        let bearer = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                let (scheme, rest) = v.trim().split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-            });
-        let Some(given) = bearer.or(from_query.map(str::trim)) else {
+        let Some(given) = crate::bearer(headers).or(from_query.map(str::trim)) else {
             return Err(Refusal::unauthorized(
                 "missing API key: send `Authorization: Bearer igk_…` or `?api_token=igk_…` \
                  (create one with `instagraph keys create`)",
